@@ -1,0 +1,21 @@
+//===- Verifier.h - structural checks and type inference -------*- C++ -*-===//
+#ifndef ONNTC_IR_VERIFIER_H
+#define ONNTC_IR_VERIFIER_H
+
+#include "ir/Graph.h"
+
+namespace onntc {
+
+/// Runs every node's shape/type inference in order, setting output types.
+/// Fails on the first node whose inputs do not fit its op.
+llvm::Error inferTypes(Graph &g);
+
+/// Structural checks: arity against Ops.def, declared attributes of the right
+/// kind, required attributes present, uses defined before use, graph outputs
+/// defined. With `checkTypes`, also re-runs inference and requires the stored
+/// output types to match (dynamic dims in the stored type match anything).
+llvm::Error verifyGraph(Graph &g, bool checkTypes = true);
+
+} // namespace onntc
+
+#endif

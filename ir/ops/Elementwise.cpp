@@ -1,0 +1,8 @@
+// Family file: shape inference and reference kernels. Being filled in.
+#include "ir/ops/OpUtils.h"
+
+namespace onntc {
+
+void registerElementwiseOps(HookTable &t) {}
+
+} // namespace onntc

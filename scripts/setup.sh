@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what OpenNNTC needs from Debian packages (only what is missing),
+# then configures and builds everything into build/. Idempotent: on a ready
+# machine it only runs an incremental build.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${ONNTC_BUILD_DIR:-$ROOT/build}"
+
+PACKAGES=(
+  cmake ninja-build g++ clang pkg-config
+  libprotobuf-dev protobuf-compiler libonnx-dev
+  libflatbuffers-dev flatbuffers-compiler libcli11-dev catch2
+  llvm-14-dev llvm-14-tools libclang-rt-14-dev zlib1g-dev libzstd-dev libtinfo-dev
+  python3-torch python3-torchvision python3-onnx python3-numpy python3-opencv
+  libonnx-testdata nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "[setup] installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# onnxruntime-node is the ONNX reference runtime used by the end-to-end tests.
+NPM_DIR="$ROOT/build-deps/npm"
+if [ ! -d "$NPM_DIR/node_modules/onnxruntime-node" ]; then
+  echo "[setup] installing onnxruntime-node into $NPM_DIR"
+  mkdir -p "$NPM_DIR"
+  (cd "$NPM_DIR" && { [ -f package.json ] || echo '{"name":"onntc-deps","private":true}' > package.json; } &&
+   npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null)
+fi
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$BUILD" -- -j"$(nproc)"
+echo "[setup] tools are in $BUILD/bin"
