@@ -1,0 +1,347 @@
+//===- TpuModel.cpp - inspect and rearrange .bmodel files ------------------===//
+//
+// Accepts the SDK's `tpu_model` command lines (`--info file`, `--combine a b
+// -o out`, ...). All the work is in runtime/bmodel (BModelOps.h); this file
+// parses arguments, checks that no output replaces an input and prints.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/bmodel/BModel.h"
+#include "runtime/bmodel/BModelOps.h"
+#include "runtime/bmodel/BModelWriter.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
+
+using namespace onntc::bmodel;
+using llvm::Error;
+using llvm::Expected;
+
+namespace {
+
+const char kUsage[] =
+    R"(Usage: tpu_model OPERATION ARGS... [--fixed_time "TIME"]
+
+Operations:
+  --info model                 brief information about a bmodel
+  --print model                the whole flatbuffer as text
+  --weight model               per-op weight ranges of every net and stage
+  --extract model [-o dir]     one file per net and stage,
+                               bm_net<N>_stage<S>.bmodel (in dir, default .)
+  --combine f1 f2 ... [-o out] merge bmodels (default out: bm_combined.bmodel)
+  --combine_dir d1 d2 ... [-o dir]
+                               merge folders holding compilation.bmodel,
+                               input_ref_data.dat and output_ref_data.dat
+                               (default dir: bm_combined)
+  --dump model start size out  write bytes [start, start+size) of the binary
+                               region (decimal or 0x hex) into out
+  --version                    print the version
+  --help                       print this text
+
+Options:
+  --fixed_time "TIME"          store TIME (ctime() form, e.g.
+                               "Wed Apr 23 14:55:23 2025") as the create time
+                               of written bmodels, for reproducible files
+
+Outputs are written to a temporary file and renamed into place; an output
+that would replace one of the inputs is refused.
+)";
+
+Error fail(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// True if `out` names an existing file or folder that is one of `inputs`.
+bool sameAsAnInput(llvm::StringRef out,
+                   const std::vector<std::string> &inputs) {
+  for (const std::string &in : inputs) {
+    bool same = false;
+    if (!llvm::sys::fs::equivalent(out, in, same) && same)
+      return true;
+  }
+  return false;
+}
+
+Expected<std::vector<uint8_t>> readWhole(llvm::StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return fail(path + ": cannot read: " + buf.getError().message());
+  llvm::StringRef b = (*buf)->getBuffer();
+  return std::vector<uint8_t>(b.begin(), b.end());
+}
+
+Expected<uint64_t> parseNumber(llvm::StringRef s, llvm::StringRef what) {
+  uint64_t v;
+  bool bad = s.startswith_insensitive("0x") ? s.drop_front(2).getAsInteger(16, v)
+                                            : s.getAsInteger(10, v);
+  if (bad || s.empty())
+    return fail("--dump: " + what + " '" + s +
+                "' is not a decimal or 0x-hex number");
+  return v;
+}
+
+struct Args {
+  std::string op;
+  std::vector<std::string> files;
+  std::string output;
+  bool hasOutput = false;
+  WriteOptions write;
+};
+
+Error runInfo(const Args &a) {
+  if (a.files.size() != 1)
+    return fail("--info takes exactly one bmodel");
+  auto m = readBModel(a.files[0]);
+  if (!m)
+    return m.takeError();
+  llvm::outs() << formatInfo(*m);
+  return Error::success();
+}
+
+Error runPrint(const Args &a) {
+  if (a.files.size() != 1)
+    return fail("--print takes exactly one bmodel");
+  auto m = readBModel(a.files[0]);
+  if (!m)
+    return m.takeError();
+  auto text = printAsText(*m);
+  if (!text)
+    return text.takeError();
+  llvm::outs() << *text << "\n";
+  return Error::success();
+}
+
+Error runWeight(const Args &a) {
+  if (a.files.size() != 1)
+    return fail("--weight takes exactly one bmodel");
+  auto m = readBModel(a.files[0]);
+  if (!m)
+    return m.takeError();
+  llvm::outs() << formatWeights(*m);
+  return Error::success();
+}
+
+Error runExtract(const Args &a) {
+  if (a.files.size() != 1)
+    return fail("--extract takes exactly one bmodel");
+  auto m = readBModel(a.files[0]);
+  if (!m)
+    return m.takeError();
+  std::string dir = a.hasOutput ? a.output : ".";
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return fail(dir + ": cannot create folder: " + ec.message());
+  const ModelInfo &info = m->info();
+  for (unsigned n = 0; n < info.nets.size(); ++n)
+    for (unsigned s = 0; s < info.nets[n].stages.size(); ++s) {
+      llvm::SmallString<256> out(dir);
+      llvm::sys::path::append(out, "bm_net" + llvm::Twine(n) + "_stage" +
+                                       llvm::Twine(s) + ".bmodel");
+      if (sameAsAnInput(out, a.files))
+        return fail(out + ": is the input bmodel; refusing to overwrite it "
+                          "(use -o to extract into another folder)");
+      auto built = extractStage(*m, n, s);
+      if (!built)
+        return built.takeError();
+      llvm::outs() << "Generate file [" << out << "] ......\n";
+      if (Error e = built->blobs.writeAtomic(out, built->model, a.write))
+        return e;
+    }
+  llvm::outs() << "Success: all files have been generated!\n";
+  return Error::success();
+}
+
+Error runCombine(const Args &a) {
+  if (a.files.empty())
+    return fail("--combine needs at least one bmodel");
+  std::string out = a.hasOutput ? a.output : "bm_combined.bmodel";
+  if (sameAsAnInput(out, a.files))
+    return fail(out + ": is one of the inputs; refusing to overwrite it");
+  std::vector<BModel> models;
+  for (const std::string &f : a.files) {
+    auto m = readBModel(f);
+    if (!m)
+      return m.takeError();
+    models.push_back(std::move(*m));
+  }
+  std::vector<const BModel *> ptrs;
+  for (const BModel &m : models)
+    ptrs.push_back(&m);
+  auto combined = combineModels(ptrs);
+  if (!combined)
+    return combined.takeError();
+  if (Error e = combined->built.blobs.writeAtomic(out, combined->built.model,
+                                                  a.write))
+    return e;
+  llvm::outs() << "Success: combined to [" << out << "].\n";
+  return Error::success();
+}
+
+Error runCombineDir(const Args &a) {
+  if (a.files.empty())
+    return fail("--combine_dir needs at least one folder");
+  std::string outDir = a.hasOutput ? a.output : "bm_combined";
+  if (sameAsAnInput(outDir, a.files))
+    return fail(outDir + ": is one of the input folders; refusing to "
+                         "overwrite it");
+  std::vector<BModel> models;
+  std::vector<std::vector<uint8_t>> ins, outs;
+  std::vector<std::string> inNames, outNames;
+  for (const std::string &d : a.files) {
+    llvm::SmallString<256> p(d);
+    llvm::sys::path::append(p, "compilation.bmodel");
+    auto m = readBModel(p);
+    if (!m)
+      return m.takeError();
+    models.push_back(std::move(*m));
+    for (auto [name, store, names] :
+         {std::make_tuple("input_ref_data.dat", &ins, &inNames),
+          std::make_tuple("output_ref_data.dat", &outs, &outNames)}) {
+      llvm::SmallString<256> f(d);
+      llvm::sys::path::append(f, name);
+      auto bytes = readWhole(f);
+      if (!bytes)
+        return bytes.takeError();
+      store->push_back(std::move(*bytes));
+      names->push_back(std::string(f));
+    }
+  }
+  std::vector<const BModel *> ptrs;
+  for (const BModel &m : models)
+    ptrs.push_back(&m);
+  auto combined = combineModels(ptrs);
+  if (!combined)
+    return combined.takeError();
+  auto inData = mergeRefData(ptrs, ins, inNames, combined->placement, true);
+  if (!inData)
+    return inData.takeError();
+  auto outData = mergeRefData(ptrs, outs, outNames, combined->placement, false);
+  if (!outData)
+    return outData.takeError();
+  auto bytes = combined->built.blobs.serialize(combined->built.model, a.write);
+  if (!bytes)
+    return bytes.takeError();
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail(outDir + ": cannot create folder: " + ec.message());
+  for (auto [name, data] :
+       {std::make_pair("compilation.bmodel", &*bytes),
+        std::make_pair("input_ref_data.dat", &*inData),
+        std::make_pair("output_ref_data.dat", &*outData)}) {
+    llvm::SmallString<256> f(outDir);
+    llvm::sys::path::append(f, name);
+    if (Error e = writeFileAtomic(f, *data))
+      return e;
+  }
+  llvm::outs() << "Success: combined to [" << outDir << "].\n";
+  return Error::success();
+}
+
+Error runDump(const Args &a) {
+  if (a.files.size() != 4)
+    return fail("--dump takes: model start size outfile");
+  auto m = readBModel(a.files[0]);
+  if (!m)
+    return m.takeError();
+  auto start = parseNumber(a.files[1], "start");
+  if (!start)
+    return start.takeError();
+  auto size = parseNumber(a.files[2], "size");
+  if (!size)
+    return size.takeError();
+  uint64_t region = m->binaryRegion().size();
+  if (*start > region || *size > region - *start)
+    return fail(a.files[0] + ": [" + llvm::Twine(*start) + ", +" +
+                llvm::Twine(*size) +
+                ") is outside the binary region of " + llvm::Twine(region) +
+                " bytes");
+  const std::string &out = a.files[3];
+  if (sameAsAnInput(out, {a.files[0]}))
+    return fail(out + ": is the input bmodel; refusing to overwrite it");
+  if (Error e = writeFileAtomic(out, m->bytes(BinaryRange{*start, *size})))
+    return e;
+  llvm::outs() << "save file[" << out << "] success\n";
+  return Error::success();
+}
+
+Expected<Args> parseArgs(int argc, char **argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "--fixed_time" || arg == "-fixed_time") {
+      if (i + 1 >= argc)
+        return fail("--fixed_time needs a time string");
+      a.write.fixedTime = std::string(argv[++i]);
+    } else if (arg.startswith("--fixed_time=")) {
+      a.write.fixedTime = arg.drop_front(strlen("--fixed_time=")).str();
+    } else if (arg == "-o") {
+      if (i + 1 >= argc)
+        return fail("-o needs a file or folder name");
+      a.output = argv[++i];
+      a.hasOutput = true;
+    } else if (arg.startswith("-") && a.op.empty()) {
+      a.op = arg.str();
+    } else if (arg.startswith("--") && arg.size() > 2) {
+      return fail("unknown option '" + arg + "' (see tpu_model --help)");
+    } else {
+      a.files.push_back(arg.str());
+    }
+  }
+  return a;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  auto args = parseArgs(argc, argv);
+  if (!args) {
+    llvm::errs() << "tpu_model: error: " << llvm::toString(args.takeError())
+                 << "\n";
+    return 1;
+  }
+  const std::string &op = args->op;
+  if (op.empty() || op == "--help" || op == "-h") {
+    (op.empty() ? llvm::errs() : llvm::outs()) << kUsage;
+    return op.empty() ? 1 : 0;
+  }
+  if (op == "--version") {
+    llvm::outs() << "tpu_model (OpenNNTC) " << ONNTC_VERSION
+                 << ", writes bmodel B." << writerVersion() << "\n";
+    return 0;
+  }
+  if (args->hasOutput && op != "--combine" && op != "--combine_dir" &&
+      op != "--extract") {
+    llvm::errs() << "tpu_model: error: -o applies to --combine, "
+                    "--combine_dir and --extract only\n";
+    return 1;
+  }
+  Error err = Error::success();
+  if (op == "--info")
+    err = runInfo(*args);
+  else if (op == "--print")
+    err = runPrint(*args);
+  else if (op == "--weight")
+    err = runWeight(*args);
+  else if (op == "--extract")
+    err = runExtract(*args);
+  else if (op == "--combine")
+    err = runCombine(*args);
+  else if (op == "--combine_dir")
+    err = runCombineDir(*args);
+  else if (op == "--dump")
+    err = runDump(*args);
+  else
+    err = fail("unknown operation '" + op + "' (see tpu_model --help)");
+  if (err) {
+    llvm::outs().flush();
+    llvm::errs() << "tpu_model: error: " << llvm::toString(std::move(err))
+                 << "\n";
+    return 1;
+  }
+  return 0;
+}
