@@ -50,12 +50,14 @@ static std::string shapeText(const Shape &s) {
 /// Why `add` cannot be a new stage next to `old` (empty if it can). Follows
 /// the SDK's ModelGen::AddNet checks, in its order.
 static std::string stageConflict(const NetInfo &oldNet, const StageInfo &old,
-                                 const NetInfo &addNet, const StageInfo &add) {
+                                 llvm::StringRef oldFile, const NetInfo &addNet,
+                                 const StageInfo &add, llvm::StringRef addFile) {
   if (old.isDynamic != add.isDynamic)
     return std::string("a net cannot have static and dynamic stages at the "
                        "same time (it is ") +
-           (old.isDynamic ? "dynamic" : "static") + " in the first, " +
-           (add.isDynamic ? "dynamic" : "static") + " in the second)";
+           (old.isDynamic ? "dynamic" : "static") + " in '" + oldFile.str() +
+           "', " + (add.isDynamic ? "dynamic" : "static") + " in '" +
+           addFile.str() + "')";
   if (oldNet.addrMode != addNet.addrMode)
     return "addr_mode differs (" + std::to_string(oldNet.addrMode) + " vs " +
            std::to_string(addNet.addrMode) + ")";
@@ -139,12 +141,14 @@ llvm::Expected<Combined> combineModels(llvm::ArrayRef<const BModel *> inputs) {
         }
         NetInfo &dst = m.nets[idx];
         for (size_t s = 0; s < dst.stages.size(); ++s) {
-          std::string why = stageConflict(dst, dst.stages[s], net, stage);
+          llvm::StringRef oldFile = inputs[origin[idx][s]]->path();
+          std::string why = stageConflict(dst, dst.stages[s], oldFile, net,
+                                          stage, src.path());
           if (!why.empty())
             return makeErr("cannot combine net '" + net.name + "' of '" +
                            src.path() + "' with stage " + llvm::Twine(s) +
-                           " of net '" + net.name + "' from '" +
-                           inputs[origin[idx][s]]->path() + "': " + why);
+                           " of net '" + net.name + "' from '" + oldFile +
+                           "': " + why);
         }
         out.placement.back().push_back(
             StagePlace{unsigned(idx), unsigned(dst.stages.size())});

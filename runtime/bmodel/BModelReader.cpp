@@ -9,6 +9,7 @@
 #include "runtime/bmodel/BModel.h"
 #include "runtime/bmodel/bmodel_generated.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Process.h"
@@ -363,7 +364,7 @@ static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data,
   for (unsigned i = 0; i < 12; ++i)
     h.reserved[i] = le32(data.data() + 16 + 4 * i);
   if (h.magic != FileHeader::kMagic)
-    return fileError(path, "bad magic 0x" + llvm::Twine::utohexstr(h.magic) +
+    return fileError(path, "bad magic 0x" + llvm::utohexstr(h.magic) +
                                " (a bmodel starts with 0xFF55AAEE" +
                                (h.magic == 0xFF55AAFF
                                     ? "; 0xFF55AAFF is the old bmtap2 "
