@@ -135,7 +135,7 @@ Error runExtract(const Args &a) {
   if (!m)
     return m.takeError();
   std::string dir = a.hasOutput ? a.output : ".";
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
     return fail(dir + ": cannot create folder: " + ec.message());
   const ModelInfo &info = m->info();
   for (unsigned n = 0; n < info.nets.size(); ++n)
@@ -227,7 +227,7 @@ Error runCombineDir(const Args &a) {
   auto bytes = combined->built.blobs.serialize(combined->built.model, a.write);
   if (!bytes)
     return bytes.takeError();
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir, true, llvm::sys::fs::all_all))
     return fail(outDir + ": cannot create folder: " + ec.message());
   for (auto [name, data] :
        {std::make_pair("compilation.bmodel", &*bytes),

@@ -498,7 +498,7 @@ Error run(int argc, char **argv) {
     return fail(desc + ": " + llvm::toString(m.takeError()));
   if (!out.empty())
     return g.w.writeAtomic(out, *m, opts);
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
     return fail(dir + ": " + ec.message());
   llvm::SmallString<256> p(dir);
   llvm::sys::path::append(p, "compilation.bmodel");
