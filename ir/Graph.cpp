@@ -120,6 +120,18 @@ Value *Graph::findValue(llvm::StringRef name) const {
   return it == names_.end() ? nullptr : it->second;
 }
 
+bool Graph::renameValue(Value *v, llvm::StringRef newName) {
+  Value *other = findValue(newName);
+  if (other == v)
+    return true;
+  if (other)
+    return false;
+  names_.erase(v->name_);
+  v->name_ = newName.str();
+  registerName(v);
+  return true;
+}
+
 Value *Graph::addInput(llvm::StringRef name, TensorType type) {
   inputValues_.emplace_back(new Value(uniqueName(name), std::move(type)));
   Value *v = inputValues_.back().get();

@@ -176,6 +176,10 @@ public:
   std::string uniqueName(llvm::StringRef base);
   /// Value lookup by name (inputs and node outputs).
   Value *findValue(llvm::StringRef name) const;
+  /// Gives `v` the name `newName`. Rewrites use this to keep a tensor's
+  /// model name on the value that replaces it. Returns false (and changes
+  /// nothing) if another value of this graph already has that name.
+  bool renameValue(Value *v, llvm::StringRef newName);
 
   /// Re-orders nodes topologically (stable where already ordered). Returns
   /// false if the graph has a cycle.

@@ -103,4 +103,39 @@ llvm::Error verifyGraph(Graph &g, bool checkTypes) {
   return llvm::Error::success();
 }
 
+llvm::Error checkNodeTypes(Node &n) {
+  if (!opHooks(n.kind()).infer)
+    return llvm::Error::success();
+  std::vector<TensorType> stored;
+  for (unsigned i = 0; i < n.numOutputs(); ++i)
+    stored.push_back(n.output(i)->type());
+  llvm::Error err = inferNode(n);
+  std::vector<TensorType> inferred;
+  for (unsigned i = 0; i < n.numOutputs(); ++i) {
+    inferred.push_back(n.output(i)->type());
+    n.output(i)->setType(stored[i]);
+  }
+  if (err)
+    return err;
+  for (unsigned i = 0; i < n.numOutputs(); ++i)
+    if (!typeCompatible(stored[i], inferred[i]))
+      return nodeError(n, "output '" + n.output(i)->name() + "' is typed " +
+                              stored[i].str() + " but inference gives " +
+                              inferred[i].str());
+  return llvm::Error::success();
+}
+
+llvm::Error verifyGraphKeepTypes(Graph &g) {
+  if (llvm::Error e = verifyGraph(g, /*checkTypes=*/false))
+    return e;
+  for (auto &n : g.nodes()) {
+    if (llvm::Error e = checkNodeTypes(*n))
+      return e;
+    for (auto &r : n->regions())
+      if (llvm::Error e = verifyGraphKeepTypes(*r))
+        return e;
+  }
+  return llvm::Error::success();
+}
+
 } // namespace onntc
