@@ -16,6 +16,7 @@ static llvm::Error removeInGraph(Graph &g, PassContext &ctx) {
       continue;
     Value *in = n->input(0);
     Value *out = n->output(0);
+    Value *maskRepl = nullptr;
     if (n->kind() == OpKind::Dropout) {
       if (Value *tm = n->input(2)) {
         std::optional<double> v = scalarConstant(tm);
@@ -36,17 +37,32 @@ static llvm::Error removeInGraph(Graph &g, PassContext &ctx) {
           Tensor t(DType::Bool, in->shape());
           for (int64_t i = 0; i < t.numElements(); ++i)
             t.setInt(i, 1);
-          Node *c = g.createConstant(mask->name() + "_true", std::move(t), n->loc(), n);
-          replaceValue(g, mask, c->output());
+          maskRepl = g.createConstant(mask->name() + "_true", std::move(t), n->loc(), n)
+                         ->output();
+          maskRepl->producer()->setName(mask->name());
         }
       }
     }
-    if (isGraphOutput(g, out) && (!in->producer() || isGraphOutput(g, in))) {
+    bool outIsOutput = isGraphOutput(g, out);
+    if (outIsOutput && (!in->producer() || isGraphOutput(g, in))) {
       // Removing it would rename or merge graph outputs; keep it.
+      if (maskRepl)
+        replaceValue(g, n->output(1), maskRepl);
       bump(ctx, "remove-identity.kept");
       continue;
     }
-    replaceValue(g, out, in);
+    // The graph's interface keeps its names: a removed output's name moves
+    // onto the value that now takes its place.
+    std::string outName = out->name();
+    std::string maskName = maskRepl ? n->output(1)->name() : "";
+    g.replaceAllUsesWith(out, in);
+    if (maskRepl)
+      g.replaceAllUsesWith(n->output(1), maskRepl);
+    g.eraseNode(n);
+    if (outIsOutput)
+      g.renameValue(in, outName);
+    if (maskRepl)
+      g.renameValue(maskRepl, maskName);
     bump(ctx, "remove-identity.removed");
   }
   return llvm::Error::success();
