@@ -163,8 +163,12 @@ void cubicCoeffs(double t, double A, double c[4]) {
   c[3] = ((A * x3 - 5 * A) * x3 + 8 * A) * x3 - 4 * A;
 }
 
+/// `scale` is the axis scale; ONNX's coordinate formulas use the unrounded
+/// resized length in * scale (not the integer output extent) in the
+/// align_corners, pytorch_half_pixel and tf_crop_and_resize modes.
 std::vector<Taps> axisTaps(const ResizeAttrs &a, int64_t in, int64_t out,
                            double scale, double roiStart, double roiEnd) {
+  double len = double(in) * scale;
   std::vector<Taps> taps(static_cast<size_t>(out));
   for (int64_t o = 0; o < out; ++o) {
     double x = 0.0;
@@ -173,10 +177,10 @@ std::vector<Taps> axisTaps(const ResizeAttrs &a, int64_t in, int64_t out,
       x = (o + 0.5) / scale - 0.5;
       break;
     case CoordMode::PytorchHalfPixel:
-      x = out > 1 ? (o + 0.5) / scale - 0.5 : 0.0;
+      x = len > 1.0 ? (o + 0.5) / scale - 0.5 : 0.0;
       break;
     case CoordMode::AlignCorners:
-      x = out == 1 ? 0.0 : double(o) * double(in - 1) / double(out - 1);
+      x = len <= 1.0 ? 0.0 : double(o) * double(in - 1) / (len - 1.0);
       break;
     case CoordMode::Asymmetric:
       x = o / scale;
@@ -185,9 +189,9 @@ std::vector<Taps> axisTaps(const ResizeAttrs &a, int64_t in, int64_t out,
       x = (o + 0.5) / scale;
       break;
     case CoordMode::TfCropAndResize:
-      x = out > 1 ? roiStart * (in - 1) +
-                        o * (roiEnd - roiStart) * (in - 1) / double(out - 1)
-                  : 0.5 * (roiStart + roiEnd) * (in - 1);
+      x = len > 1.0 ? roiStart * (in - 1) +
+                          o * (roiEnd - roiStart) * (in - 1) / (len - 1.0)
+                    : 0.5 * (roiStart + roiEnd) * (in - 1);
       break;
     }
     Taps &t = taps[size_t(o)];
