@@ -60,11 +60,19 @@ std::string formatFloat(float f) {
   if (std::isinf(f))
     return f > 0 ? "inf" : "-inf";
   char buf[48];
-  for (int prec = 1; prec <= 9; ++prec) {
+  int prec = 1;
+  for (; prec <= 9; ++prec) {
     std::snprintf(buf, sizeof buf, "%.*g", prec, double(f));
     float back = std::strtof(buf, nullptr);
     if (std::memcmp(&back, &f, sizeof f) == 0)
       break;
+  }
+  // Whole numbers below 1e16 read better without an exponent (10.0, not
+  // 1e+01); more digits still read back exactly.
+  if (f != 0) {
+    int e = int(std::floor(std::log10(std::fabs(double(f)))));
+    if (e >= 0 && e < 16 && prec <= e)
+      std::snprintf(buf, sizeof buf, "%.*g", e + 1, double(f));
   }
   std::string s = buf;
   if (s.find_first_of(".eE") == std::string::npos)
