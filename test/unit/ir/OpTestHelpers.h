@@ -102,7 +102,7 @@ struct OneOp {
   /// matches the inferred dtype and every static inferred dim.
   llvm::Expected<std::vector<Tensor>> run(unsigned threads = 2) {
     if (llvm::Error e = infer())
-      return std::move(e);
+      return e;
     KernelContext ctx(threads);
     auto r = runGraph(g, feeds, ctx);
     if (!r)
@@ -119,6 +119,13 @@ struct OneOp {
     return r;
   }
 };
+
+/// Fails the test with the error message unless `x` holds a value.
+#define REQUIRE_OK(x)                                                          \
+  do {                                                                         \
+    if (!(x))                                                                  \
+      FAIL(llvm::toString((x).takeError()));                                   \
+  } while (0)
 
 inline Tensor f32(Shape s, std::vector<float> v) { return Tensor::fromFloats(s, v); }
 inline Tensor ints(DType d, Shape s, std::vector<int64_t> v) {
