@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# End-to-end tests on real models: bmneto's reference outputs against
+# onnxruntime-node and torch.
+#
+#   test/e2e/run.sh <build-dir> [--all] [--only a,b,c] [--list]
+#
+# For every model: export (seeded torchvision classifier, cached under
+# <build-dir>/e2e-cache keyed by the hash of the generator scripts), run the
+# onnxruntime-node oracle, run `bmneto --test_input input.npy`, and compare
+# output_ref_data.dat with both oracles (cosine >= 0.99999 with each).
+# Prints one line per model and ends with exactly "e2e: N passed, M failed".
+# Models that Debian's torch cannot export are listed as SKIP with the reason
+# and are counted in neither number. The default set leaves out the slowest
+# models (see CI_SKIP below); --all runs every model.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+PY=/usr/bin/python3
+FIXTURES="${ONNTC_FIXTURES:-$ROOT/../shared/fixtures}"
+
+# Slow to export or to run on 2 cores; run with --all. Times on 2 cores are
+# in the README's table.
+CI_SKIP=(vgg11 vit_b_16)
+
+usage() {
+  echo "usage: $0 <build-dir> [--all] [--only name,name] [--list]" >&2
+  exit 2
+}
+[ $# -ge 1 ] || usage
+BUILD="$(cd "$1" 2>/dev/null && pwd)" || { echo "e2e: build dir '$1' not found" >&2; exit 2; }
+shift
+ALL=0
+ONLY=""
+LIST=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --all) ALL=1 ;;
+    --only) [ $# -ge 2 ] || usage; ONLY="$2"; shift ;;
+    --only=*) ONLY="${1#--only=}" ;;
+    --list) LIST=1 ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+mapfile -t TORCH_MODELS < <("$PY" "$HERE/gen_models.py" --list --out /dev/null)
+mapfile -t FIXTURE_MODELS < <("$PY" "$HERE/prep_fixtures.py" --list --fixtures "$FIXTURES" --out /dev/null)
+
+selected=()
+if [ -n "$ONLY" ]; then
+  IFS=, read -r -a selected <<<"$ONLY"
+else
+  for m in "${TORCH_MODELS[@]}"; do
+    skip=0
+    if [ "$ALL" -eq 0 ]; then
+      for s in "${CI_SKIP[@]}"; do [ "$m" = "$s" ] && skip=1; done
+    fi
+    [ "$skip" -eq 0 ] && selected+=("$m")
+  done
+  selected+=("${FIXTURE_MODELS[@]}")
+fi
+for m in "${selected[@]}"; do
+  known=0
+  for k in "${TORCH_MODELS[@]}" "${FIXTURE_MODELS[@]}"; do [ "$m" = "$k" ] && known=1; done
+  if [ "$known" -eq 0 ]; then
+    echo "e2e: unknown model '$m'; known: ${TORCH_MODELS[*]} ${FIXTURE_MODELS[*]}" >&2
+    exit 2
+  fi
+done
+if [ "$LIST" -eq 1 ]; then
+  printf '%s\n' "${selected[@]}"
+  exit 0
+fi
+
+is_fixture() {
+  local f
+  for f in "${FIXTURE_MODELS[@]}"; do [ "$1" = "$f" ] && return 0; done
+  return 1
+}
+
+# Seconds since the `date +%s.%N` stamp $1, one decimal.
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+T_START=$(date +%s.%N)
+BMNETO="$BUILD/bin/bmneto"
+if [ ! -x "$BMNETO" ]; then
+  echo "e2e: $BMNETO is missing; build it with: ninja -C $BUILD bmneto"
+  echo "e2e: 0 passed, ${#selected[@]} failed"
+  exit 1
+fi
+if ! node -e "require('$ROOT/build-deps/npm/node_modules/onnxruntime-node')" 2>/dev/null; then
+  echo "e2e: onnxruntime-node is not installed in $ROOT/build-deps/npm; run scripts/setup.sh"
+  echo "e2e: 0 passed, ${#selected[@]} failed"
+  exit 1
+fi
+
+# Cache key: the generator scripts and the torch version. A change of either
+# regenerates everything; older cache generations are removed (they are big).
+KEY=$( { cat "$HERE/gen_models.py" "$HERE/prep_fixtures.py" "$HERE/ort_run.js" "$HERE/npy.js";
+         "$PY" -c 'import torch, torchvision; print(torch.__version__, torchvision.__version__)'; } |
+       sha256sum | cut -c1-16)
+CACHE_ROOT="$BUILD/e2e-cache"
+CACHE="$CACHE_ROOT/$KEY"
+mkdir -p "$CACHE"
+for d in "$CACHE_ROOT"/*; do
+  [ "$d" != "$CACHE" ] && [ -d "$d" ] && rm -rf "$d"
+done
+WORK="$BUILD/e2e-work"
+mkdir -p "$WORK"
+
+# Export what is missing, all in one python process.
+missing=()
+for m in "${selected[@]}"; do
+  is_fixture "$m" && continue
+  [ -f "$CACHE/$m/model.onnx" ] || [ -f "$CACHE/$m/export_failed.txt" ] || missing+=("$m")
+done
+if ((${#missing[@]})); then
+  echo "e2e: exporting ${#missing[@]} model(s) into $CACHE"
+  t0=$(date +%s.%N)
+  "$PY" "$HERE/gen_models.py" --out "$CACHE" "${missing[@]}" 2> "$CACHE/export.log" |
+    sed 's/^/  /'
+  echo "e2e: exports took $(elapsed "$t0")s"
+fi
+if [ ! -f "$CACHE/fixtures.stamp" ]; then
+  "$PY" "$HERE/prep_fixtures.py" --fixtures "$FIXTURES" --out "$CACHE" && touch "$CACHE/fixtures.stamp"
+fi
+
+pass=0
+fail=0
+skipped=0
+failed_names=()
+for m in "${selected[@]}"; do
+  dir="$CACHE/$m"
+  out="$WORK/$m"
+  rm -rf "$out"
+  mkdir -p "$out"
+  if is_fixture "$m"; then
+    if [ ! -f "$dir/model.path" ]; then
+      echo "SKIP $m (fixture not found under $FIXTURES)"
+      skipped=$((skipped + 1))
+      continue
+    fi
+    model="$(cat "$dir/model.path")"
+  elif [ -f "$dir/export_failed.txt" ]; then
+    echo "SKIP $m (torch export failed: $(head -1 "$dir/export_failed.txt" | cut -c1-160))"
+    skipped=$((skipped + 1))
+    continue
+  elif [ -f "$dir/model.onnx" ]; then
+    model="$dir/model.onnx"
+  else
+    echo "FAIL $m (unknown model or export produced nothing; see $CACHE/export.log)"
+    fail=$((fail + 1)); failed_names+=("$m")
+    continue
+  fi
+  shape=$("$PY" -c 'import json,sys; print("[" + ",".join(map(str, json.load(open(sys.argv[1]))["shape"])) + "]")' "$dir/meta.json")
+
+  # Oracle 1: onnxruntime-node (cached next to the model).
+  if [ ! -f "$dir/ort/done" ]; then
+    if ! node "$HERE/ort_run.js" --model "$model" --input "$dir/input.npy" \
+         --outdir "$dir/ort" > "$out/ort.log" 2>&1; then
+      echo "FAIL $m (onnxruntime-node failed: $(tail -1 "$out/ort.log"))"
+      fail=$((fail + 1)); failed_names+=("$m")
+      continue
+    fi
+    touch "$dir/ort/done"
+  fi
+  oracles=(--oracle ort $(ls "$dir"/ort/out_*.npy | sort -V))
+  [ -f "$dir/torch_out.npy" ] && oracles+=(--oracle torch "$dir/torch_out.npy")
+
+  t0=$(date +%s.%N)
+  timeout 900 "$BMNETO" --model "$model" --shapes "$shape" --net_name "$m" \
+    --outdir "$out/compilation" --target BM1684X --test_input "$dir/input.npy" \
+    > "$out/bmneto.log" 2>&1
+  rc=$?
+  secs=$(elapsed "$t0")
+  if [ $rc -ne 0 ] || [ ! -f "$out/compilation/output_ref_data.dat" ]; then
+    why="exit $rc"
+    [ $rc -eq 124 ] && why="timed out after 900s"
+    echo "FAIL $m (bmneto $why, ${secs}s): $(grep -v '^\s*$' "$out/bmneto.log" | tail -1 | cut -c1-300)"
+    fail=$((fail + 1)); failed_names+=("$m")
+    continue
+  fi
+  res=$("$PY" "$HERE/compare.py" "$out/compilation/output_ref_data.dat" "${oracles[@]}" 2>&1)
+  rc=$?
+  echo "$res" > "$out/compare.log"
+  summary=$(echo "$res" | awk '{print $1, $2, $3}')
+  if [ $rc -eq 0 ]; then
+    echo "PASS $m $summary time=${secs}s"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $m $res time=${secs}s"
+    fail=$((fail + 1)); failed_names+=("$m")
+  fi
+done
+
+total=$(elapsed "$T_START")
+echo "e2e: ${skipped} skipped (export or fixture unavailable); total time ${total}s; logs in $WORK"
+((fail)) && echo "e2e: failed: ${failed_names[*]}"
+echo "e2e: ${pass} passed, ${fail} failed"
+[ "$fail" -eq 0 ]
