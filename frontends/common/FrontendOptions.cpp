@@ -263,6 +263,61 @@ std::string defaultNetName(llvm::StringRef modelPath) {
   return name.empty() ? std::string("network") : name;
 }
 
+llvm::Expected<FrontendOptions> makeFrontendOptions(const SdkFlagValues &f) {
+  FrontendOptions o;
+  o.model = f.model;
+  o.weight = f.weight;
+  if (!f.shapes.empty()) {
+    auto s = parseShapes(f.shapes);
+    if (!s)
+      return s.takeError();
+    o.shapes = std::move(*s);
+  }
+  o.inputNames = parseNameList(f.inputNames);
+  o.outputNames = parseNameList(f.outputNames);
+  o.netName = f.netName.empty() ? defaultNetName(f.model) : f.netName;
+  for (char c : o.netName)
+    if (c == '/' || c == '\\' || c == '\0')
+      return makeError("--net_name '" + o.netName +
+                       "' must not contain path separators");
+  if (f.outdir.empty())
+    return makeError("--outdir must not be empty");
+  o.outdir = f.outdir;
+  auto t = parseTarget(f.target);
+  if (!t)
+    return t.takeError();
+  o.target = *t;
+  if (f.opt < 0 || f.opt > 2)
+    return makeError("--opt " + llvm::Twine(f.opt) + " is not 0, 1 or 2");
+  o.opt = f.opt;
+  auto dyn = parseBool(f.dyn);
+  if (!dyn)
+    return makeError("--dyn: " + llvm::toString(dyn.takeError()));
+  o.dyn = *dyn;
+  auto cmp = parseBool(f.cmp);
+  if (!cmp)
+    return makeError("--cmp: " + llvm::toString(cmp.takeError()));
+  o.cmp = *cmp;
+  if (!f.descs.empty()) {
+    auto d = parseDescs(f.descs);
+    if (!d)
+      return d.takeError();
+    o.descs = std::move(*d);
+  }
+  if (f.logLevel < 0 || f.logLevel > 4)
+    return makeError("--v " + llvm::Twine(f.logLevel) + " is not in 0..4");
+  o.logLevel = f.logLevel;
+  o.testInput = f.testInput;
+  if (f.emit.empty())
+    o.emit = EmitKind::None;
+  else if (f.emit == "ir")
+    o.emit = EmitKind::IR;
+  else
+    return makeError("--emit=" + f.emit + " is not known (use --emit=ir)");
+  o.seed = f.seed;
+  return o;
+}
+
 std::string formatShapes(llvm::ArrayRef<Shape> shapes) {
   std::string s = "[";
   for (size_t i = 0; i < shapes.size(); ++i) {

@@ -62,6 +62,24 @@ struct FrontendOptions {
   uint64_t seed = 0x0DDC0FFEEULL;
 };
 
+/// The flags as typed on the command line, before validation. Tools bind
+/// these to their parser (see addSdkFlags in SdkFlags.h) and turn them into
+/// FrontendOptions with makeFrontendOptions.
+struct SdkFlagValues {
+  std::string model, weight, shapes, inputNames, outputNames, netName;
+  std::string outdir = "compilation";
+  std::string target = "BM1684";
+  int opt = 1;
+  std::string dyn = "false", cmp = "true";
+  std::string descs;
+  int logLevel = 0;
+  std::string testInput, emit;
+  uint64_t seed = 0x0DDC0FFEEULL;
+};
+
+/// Validates and converts the raw flags; errors name the flag.
+llvm::Expected<FrontendOptions> makeFrontendOptions(const SdkFlagValues &f);
+
 /// Parses `[1,3,224,224]` or `[[1,3,224,224],[1,10]]` (spaces allowed).
 /// Every dimension must be a positive integer.
 llvm::Expected<std::vector<Shape>> parseShapes(llvm::StringRef text);
