@@ -25,8 +25,12 @@
 namespace onntc {
 namespace {
 
+/// Tile of the portable and AVX2 micro-kernels.
 constexpr int64_t kMR = 6;
 constexpr int64_t kNR = 16;
+/// Largest tile of any micro-kernel (sizes the edge-tile scratch).
+constexpr int64_t kMaxMR = 8;
+constexpr int64_t kMaxNR = 32;
 constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 96;
 constexpr int64_t kNC = 2048;
@@ -121,14 +125,67 @@ microKernelAvx2(int64_t kc, const float *a, const float *b, float *c,
     }
   }
 }
+
+/// 8x32 tile for CPUs with AVX-512 (full-width FMA units on Zen 5 and Intel
+/// server parts): 16 zmm accumulators, 2 B loads and 8 broadcasts per k.
+__attribute__((target("avx512f"))) void
+microKernelAvx512(int64_t kc, const float *a, const float *b, float *c,
+                  int64_t ldc, float alpha, float beta) {
+#define ONNTC_ROW(i)                                                           \
+  __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
+  ONNTC_ROW(0) ONNTC_ROW(1) ONNTC_ROW(2) ONNTC_ROW(3)
+  ONNTC_ROW(4) ONNTC_ROW(5) ONNTC_ROW(6) ONNTC_ROW(7)
+#undef ONNTC_ROW
+  for (int64_t k = 0; k < kc; ++k) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#define ONNTC_FMA(i)                                                           \
+  {                                                                            \
+    __m512 av = _mm512_set1_ps(a[i]);                                          \
+    c##i##0 = _mm512_fmadd_ps(av, b0, c##i##0);                                \
+    c##i##1 = _mm512_fmadd_ps(av, b1, c##i##1);                                \
+  }
+    ONNTC_FMA(0) ONNTC_FMA(1) ONNTC_FMA(2) ONNTC_FMA(3)
+    ONNTC_FMA(4) ONNTC_FMA(5) ONNTC_FMA(6) ONNTC_FMA(7)
+#undef ONNTC_FMA
+    a += 8;
+    b += 32;
+  }
+  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#define ONNTC_STORE(i)                                                         \
+  {                                                                            \
+    float *row = c + (i) * ldc;                                                \
+    if (beta == 0.0f) {                                                        \
+      _mm512_storeu_ps(row, _mm512_mul_ps(c##i##0, va));                       \
+      _mm512_storeu_ps(row + 16, _mm512_mul_ps(c##i##1, va));                  \
+    } else {                                                                   \
+      _mm512_storeu_ps(row, _mm512_fmadd_ps(c##i##0, va,                       \
+                                            _mm512_mul_ps(_mm512_loadu_ps(row), vb))); \
+      _mm512_storeu_ps(row + 16,                                               \
+                       _mm512_fmadd_ps(c##i##1, va,                            \
+                                       _mm512_mul_ps(_mm512_loadu_ps(row + 16), vb))); \
+    }                                                                          \
+  }
+  ONNTC_STORE(0) ONNTC_STORE(1) ONNTC_STORE(2) ONNTC_STORE(3)
+  ONNTC_STORE(4) ONNTC_STORE(5) ONNTC_STORE(6) ONNTC_STORE(7)
+#undef ONNTC_STORE
+}
 #endif
 
-MicroKernel selectKernel() {
+/// A micro-kernel and the tile it computes; packing follows the tile.
+struct KernelChoice {
+  MicroKernel fn;
+  int64_t mr, nr;
+  const char *name;
+};
+
+KernelChoice selectKernel() {
 #ifdef ONNTC_HAVE_X86
+  if (__builtin_cpu_supports("avx512f"))
+    return {microKernelAvx512, 8, 32, "avx512f"};
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return microKernelAvx2;
+    return {microKernelAvx2, kMR, kNR, "avx2-fma"};
 #endif
-  return microKernelGeneric;
+  return {microKernelGeneric, kMR, kNR, "generic"};
 }
 
 /// 64-byte aligned scratch for packed panels.
@@ -151,51 +208,54 @@ struct GemmProblem {
   float alpha, beta;
   float *C;
   int64_t ldc;
+  /// When set, op(B) is already packed in whole-K column panels (see
+  /// sgemmPackB) and B/ldb/transB are unused.
+  const float *packedB = nullptr;
 };
 
 /// Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-high panels,
 /// each stored k-major (MR values per k), zero-padded to a multiple of MR.
 void packA(const GemmProblem &p, int64_t i0, int64_t mc, int64_t k0,
-           int64_t kc, float *dst) {
-  for (int64_t ir = 0; ir < mc; ir += kMR) {
-    int64_t mr = std::min(kMR, mc - ir);
+           int64_t kc, float *dst, int64_t tileM) {
+  for (int64_t ir = 0; ir < mc; ir += tileM) {
+    int64_t mr = std::min(tileM, mc - ir);
     float *d = dst + ir * kc;
     if (!p.transA) {
       for (int64_t i = 0; i < mr; ++i) {
         const float *src = p.A + (i0 + ir + i) * p.lda + k0;
         for (int64_t k = 0; k < kc; ++k)
-          d[k * kMR + i] = src[k];
+          d[k * tileM + i] = src[k];
       }
     } else {
       for (int64_t k = 0; k < kc; ++k) {
         const float *src = p.A + (k0 + k) * p.lda + i0 + ir;
         for (int64_t i = 0; i < mr; ++i)
-          d[k * kMR + i] = src[i];
+          d[k * tileM + i] = src[i];
       }
     }
-    for (int64_t i = mr; i < kMR; ++i)
+    for (int64_t i = mr; i < tileM; ++i)
       for (int64_t k = 0; k < kc; ++k)
-        d[k * kMR + i] = 0.0f;
+        d[k * tileM + i] = 0.0f;
   }
 }
 
 /// Packs rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into NR-wide slivers,
 /// each stored k-major (NR values per k), zero-padded to a multiple of NR.
 void packB(const GemmProblem &p, int64_t k0, int64_t kc, int64_t j0,
-           int64_t nc, float *dst) {
-  for (int64_t jr = 0; jr < nc; jr += kNR) {
-    int64_t nr = std::min(kNR, nc - jr);
+           int64_t nc, float *dst, int64_t tileN) {
+  for (int64_t jr = 0; jr < nc; jr += tileN) {
+    int64_t nr = std::min(tileN, nc - jr);
     float *d = dst + jr * kc;
     if (!p.transB) {
       for (int64_t k = 0; k < kc; ++k) {
         const float *src = p.B + (k0 + k) * p.ldb + j0 + jr;
-        float *dk = d + k * kNR;
-        if (nr == kNR) {
-          std::memcpy(dk, src, kNR * sizeof(float));
+        float *dk = d + k * tileN;
+        if (nr == tileN) {
+          std::memcpy(dk, src, tileN * sizeof(float));
         } else {
           for (int64_t j = 0; j < nr; ++j)
             dk[j] = src[j];
-          for (int64_t j = nr; j < kNR; ++j)
+          for (int64_t j = nr; j < tileN; ++j)
             dk[j] = 0.0f;
         }
       }
@@ -203,53 +263,58 @@ void packB(const GemmProblem &p, int64_t k0, int64_t kc, int64_t j0,
       for (int64_t j = 0; j < nr; ++j) {
         const float *src = p.B + (j0 + jr + j) * p.ldb + k0;
         for (int64_t k = 0; k < kc; ++k)
-          d[k * kNR + j] = src[k];
+          d[k * tileN + j] = src[k];
       }
-      for (int64_t j = nr; j < kNR; ++j)
+      for (int64_t j = nr; j < tileN; ++j)
         for (int64_t k = 0; k < kc; ++k)
-          d[k * kNR + j] = 0.0f;
+          d[k * tileN + j] = 0.0f;
     }
   }
 }
 
 /// The whole loop nest for C rows [m0, m1) and columns [n0, n1).
-void gemmRange(const GemmProblem &p, MicroKernel kernel, int64_t K,
+void gemmRange(const GemmProblem &p, const KernelChoice &kern, int64_t K,
                int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const int64_t tileM = kern.mr, tileN = kern.nr;
+  MicroKernel kernel = kern.fn;
   int64_t M = m1 - m0, N = n1 - n0;
   if (M <= 0 || N <= 0)
     return;
   int64_t kcMax = std::min(K, kKC);
-  int64_t mcMax = std::min((M + kMR - 1) / kMR * kMR, kMC);
-  int64_t ncMax = std::min((N + kNR - 1) / kNR * kNR, kNC);
-  AlignedBuf bufA(size_t(mcMax * kcMax)), bufB(size_t(ncMax * kcMax));
-  alignas(64) float tile[kMR * kNR];
+  int64_t mcMax = std::min((M + tileM - 1) / tileM * tileM, kMC);
+  int64_t ncMax = std::min((N + tileN - 1) / tileN * tileN, kNC);
+  AlignedBuf bufA(size_t(mcMax * kcMax)),
+      bufB(p.packedB ? 0 : size_t(ncMax * kcMax));
+  alignas(64) float tile[kMaxMR * kMaxNR];
 
   for (int64_t jc = n0; jc < n1; jc += kNC) {
     int64_t nc = std::min(kNC, n1 - jc);
     for (int64_t pc = 0; pc < K; pc += kKC) {
       int64_t kc = std::min(kKC, K - pc);
       float beta = pc == 0 ? p.beta : 1.0f;
-      packB(p, pc, kc, jc, nc, bufB.p);
+      if (!p.packedB)
+        packB(p, pc, kc, jc, nc, bufB.p, tileN);
       for (int64_t ic = m0; ic < m1; ic += kMC) {
         int64_t mc = std::min(kMC, m1 - ic);
-        packA(p, ic, mc, pc, kc, bufA.p);
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          int64_t nr = std::min(kNR, nc - jr);
-          const float *bp = bufB.p + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            int64_t mr = std::min(kMR, mc - ir);
+        packA(p, ic, mc, pc, kc, bufA.p, tileM);
+        for (int64_t jr = 0; jr < nc; jr += tileN) {
+          int64_t nr = std::min(tileN, nc - jr);
+          const float *bp = p.packedB ? p.packedB + (jc + jr) * K + pc * tileN
+                                      : bufB.p + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += tileM) {
+            int64_t mr = std::min(tileM, mc - ir);
             const float *ap = bufA.p + ir * kc;
             float *cp = p.C + (ic + ir) * p.ldc + jc + jr;
-            if (mr == kMR && nr == kNR) {
+            if (mr == tileM && nr == tileN) {
               kernel(kc, ap, bp, cp, p.ldc, p.alpha, beta);
               continue;
             }
-            kernel(kc, ap, bp, tile, kNR, p.alpha, 0.0f);
+            kernel(kc, ap, bp, tile, tileN, p.alpha, 0.0f);
             for (int64_t i = 0; i < mr; ++i)
               for (int64_t j = 0; j < nr; ++j) {
                 float &dst = cp[i * p.ldc + j];
-                dst = beta == 0.0f ? tile[i * kNR + j]
-                                   : tile[i * kNR + j] + beta * dst;
+                dst = beta == 0.0f ? tile[i * tileN + j]
+                                   : tile[i * tileN + j] + beta * dst;
               }
           }
         }
@@ -260,24 +325,13 @@ void gemmRange(const GemmProblem &p, MicroKernel kernel, int64_t K,
 
 } // namespace
 
-const char *sgemmKernelName() {
-  return selectKernel() == microKernelGeneric ? "generic" : "avx2-fma";
-}
+const char *sgemmKernelName() { return selectKernel().name; }
 
-void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
-           float alpha, const float *A, int64_t lda, const float *B,
-           int64_t ldb, float beta, float *C, int64_t ldc,
-           KernelContext *ctx) {
-  if (M <= 0 || N <= 0)
-    return;
-  if (K <= 0 || alpha == 0.0f) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j)
-        C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-    return;
-  }
-  GemmProblem p{transA, transB, A, lda, B, ldb, alpha, beta, C, ldc};
-  MicroKernel kernel = selectKernel();
+/// Splits C over the threads of `ctx` and runs the loop nest on each part.
+static void runGemm(const GemmProblem &p, int64_t M, int64_t N, int64_t K,
+                    KernelContext *ctx) {
+  KernelChoice kernel = selectKernel();
+  const int64_t tileM = kernel.mr, tileN = kernel.nr;
   int64_t threads = ctx ? ctx->numThreads() : 1;
   double work = double(M) * double(N) * double(K);
   if (threads <= 1 || work < 65536.0) {
@@ -285,7 +339,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     return;
   }
   // Split the dimension with more micro-tiles, in whole tiles.
-  int64_t tilesM = (M + kMR - 1) / kMR, tilesN = (N + kNR - 1) / kNR;
+  int64_t tilesM = (M + tileM - 1) / tileM, tilesN = (N + tileN - 1) / tileN;
   bool splitN = tilesN >= tilesM;
   int64_t tiles = splitN ? tilesN : tilesM;
   int64_t parts = std::min(threads, tiles);
@@ -293,13 +347,69 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     for (int64_t part = b; part < e; ++part) {
       int64_t t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
       if (splitN)
-        gemmRange(p, kernel, K, 0, M, std::min(N, t0 * kNR),
-                  std::min(N, t1 * kNR));
+        gemmRange(p, kernel, K, 0, M, std::min(N, t0 * tileN),
+                  std::min(N, t1 * tileN));
       else
-        gemmRange(p, kernel, K, std::min(M, t0 * kMR), std::min(M, t1 * kMR),
-                  0, N);
+        gemmRange(p, kernel, K, std::min(M, t0 * tileM),
+                  std::min(M, t1 * tileM), 0, N);
     }
   });
+}
+
+/// C = beta * C for the degenerate products; true if handled.
+static bool degenerate(int64_t M, int64_t N, int64_t K, float alpha,
+                       float beta, float *C, int64_t ldc) {
+  if (M <= 0 || N <= 0)
+    return true;
+  if (K > 0 && alpha != 0.0f)
+    return false;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j)
+      C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+  return true;
+}
+
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+           float alpha, const float *A, int64_t lda, const float *B,
+           int64_t ldb, float beta, float *C, int64_t ldc,
+           KernelContext *ctx) {
+  if (degenerate(M, N, K, alpha, beta, C, ldc))
+    return;
+  GemmProblem p{transA, transB, A, lda, B, ldb, alpha, beta, C, ldc};
+  runGemm(p, M, N, K, ctx);
+}
+
+int64_t sgemmPanelWidth() { return selectKernel().nr; }
+
+size_t sgemmPackedBSize(int64_t K, int64_t N) {
+  int64_t w = sgemmPanelWidth();
+  return size_t((N + w - 1) / w * w * std::max<int64_t>(K, 0));
+}
+
+void sgemmPackB(bool transB, int64_t K, int64_t N, const float *B,
+                int64_t ldb, float *dst, KernelContext *ctx) {
+  int64_t w = sgemmPanelWidth();
+  GemmProblem p{false, transB, nullptr, 0, B, ldb, 1.0f, 0.0f, nullptr, 0};
+  int64_t panels = (N + w - 1) / w;
+  auto run = [&](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j)
+      packB(p, 0, K, j * w, std::min(w, N - j * w), dst + j * w * K, w);
+  };
+  if (ctx)
+    ctx->parallelFor(panels, 4, run);
+  else
+    run(0, panels);
+}
+
+void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
+                     float alpha, const float *A, int64_t lda,
+                     const float *packedB, float beta, float *C, int64_t ldc,
+                     KernelContext *ctx) {
+  if (degenerate(M, N, K, alpha, beta, C, ldc))
+    return;
+  GemmProblem p{transA, false, A, lda, nullptr, 0, alpha, beta, C, ldc};
+  p.packedB = packedB;
+  runGemm(p, M, N, K, ctx);
 }
 
 } // namespace onntc

@@ -10,6 +10,7 @@
 #ifndef ONNTC_IR_OPS_GEMM_H
 #define ONNTC_IR_OPS_GEMM_H
 
+#include <cstddef>
 #include <cstdint>
 
 namespace onntc {
@@ -25,7 +26,25 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
            int64_t ldb, float beta, float *C, int64_t ldc,
            KernelContext *ctx);
 
-/// Which micro-kernel sgemm uses on this machine ("avx2-fma" or "generic").
+/// Width W of the column panels B is packed into on this machine.
+int64_t sgemmPanelWidth();
+/// Floats needed to hold a K x N op(B) packed for sgemmPrepackedB.
+size_t sgemmPackedBSize(int64_t K, int64_t N);
+/// Packs op(B) (K x N) for sgemmPrepackedB. The layout is public so that
+/// producers (im2col) can write it directly: column panel j (columns
+/// [j*W, j*W+W)) occupies floats [j*W*K, (j+1)*W*K), its row k starts at
+/// offset k*W, and columns past N are zero.
+void sgemmPackB(bool transB, int64_t K, int64_t N, const float *B,
+                int64_t ldb, float *dst, KernelContext *ctx);
+/// sgemm with B already packed (once for the whole product, so large
+/// products and producers that write the panels themselves skip a pass).
+void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
+                     float alpha, const float *A, int64_t lda,
+                     const float *packedB, float beta, float *C, int64_t ldc,
+                     KernelContext *ctx);
+
+/// Which micro-kernel sgemm uses on this machine ("avx512f", "avx2-fma" or
+/// "generic").
 const char *sgemmKernelName();
 
 } // namespace onntc

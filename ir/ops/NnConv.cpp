@@ -12,7 +12,9 @@
 #include "ir/ops/NnCommon.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace onntc {
 
@@ -45,48 +47,80 @@ llvm::SmallVector<int64_t, 3> spatialOf(const Shape &s) {
   return llvm::SmallVector<int64_t, 3>(s.dims().begin() + 2, s.dims().end());
 }
 
-/// Fills rows of the im2col matrix for channels [c0, c1) of one image.
-void im2col(const float *x, const Geom3 &g, int64_t c0, int64_t c1,
-            float *col) {
-  int64_t ks = g.kSize(), os = g.outSize();
-  for (int64_t c = c0; c < c1; ++c) {
-    const float *xc = x + c * g.inSize();
-    for (int64_t kz = 0; kz < g.k[0]; ++kz)
-      for (int64_t ky = 0; ky < g.k[1]; ++ky)
-        for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-          int64_t row = c * ks + (kz * g.k[1] + ky) * g.k[2] + kx;
-          float *dst = col + row * os;
-          int64_t xoff = kx * g.d[2] - g.pb[2];
-          // Output columns whose input column lies inside [0, in).
-          int64_t lo = xoff >= 0 ? 0 : (-xoff + g.s[2] - 1) / g.s[2];
-          int64_t hi = g.in[2] - xoff <= 0
-                           ? 0
-                           : (g.in[2] - xoff + g.s[2] - 1) / g.s[2];
-          lo = std::min(lo, g.out[2]);
-          hi = std::max(lo, std::min(hi, g.out[2]));
-          for (int64_t oz = 0; oz < g.out[0]; ++oz) {
-            int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
-            for (int64_t oy = 0; oy < g.out[1]; ++oy, dst += g.out[2]) {
-              int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
+/// Writes column panels [p0, p1) of the im2col matrix of one image and group
+/// (Cg channels) straight into sgemm's packed-B layout with panel width W,
+/// so the GEMM needs no separate packing pass.
+void im2colPacked(const float *x, const Geom3 &g, int64_t Cg, int64_t W,
+                  int64_t p0, int64_t p1, float *dst) {
+  int64_t ks = g.kSize(), os = g.outSize(), K = Cg * ks;
+  // A panel's columns split into runs that share one output row.
+  struct Run {
+    int64_t col, len, oz, oy, ox0;
+  };
+  std::vector<Run> runs;
+  for (int64_t p = p0; p < p1; ++p) {
+    int64_t n0 = p * W, cols = std::min(W, os - n0);
+    runs.clear();
+    for (int64_t j = 0; j < cols;) {
+      int64_t n = n0 + j, ox = n % g.out[2], rest = n / g.out[2];
+      int64_t len = std::min(cols - j, g.out[2] - ox);
+      runs.push_back({j, len, rest / g.out[1], rest % g.out[1], ox});
+      j += len;
+    }
+    float *pd = dst + p * W * K;
+    for (int64_t c = 0; c < Cg; ++c) {
+      const float *xc = x + c * g.inSize();
+      for (int64_t kz = 0; kz < g.k[0]; ++kz)
+        for (int64_t ky = 0; ky < g.k[1]; ++ky)
+          for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+            int64_t row = c * ks + (kz * g.k[1] + ky) * g.k[2] + kx;
+            float *d = pd + row * W;
+            for (int64_t j = cols; j < W; ++j)
+              d[j] = 0.0f;
+            int64_t xoff = kx * g.d[2] - g.pb[2];
+            int64_t lo = xoff >= 0 ? 0 : (-xoff + g.s[2] - 1) / g.s[2];
+            int64_t hi = g.in[2] - xoff <= 0
+                             ? 0
+                             : (g.in[2] - xoff + g.s[2] - 1) / g.s[2];
+            for (const Run &r : runs) {
+              float *ds = d + r.col - r.ox0; // indexed by ox
+              int64_t iz = r.oz * g.s[0] - g.pb[0] + kz * g.d[0];
+              int64_t iy = r.oy * g.s[1] - g.pb[1] + ky * g.d[1];
+              int64_t a = r.ox0, b = r.ox0 + r.len;
               if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
-                std::memset(dst, 0, sizeof(float) * g.out[2]);
+                for (int64_t ox = a; ox < b; ++ox)
+                  ds[ox] = 0.0f;
                 continue;
               }
               const float *src = xc + (iz * g.in[1] + iy) * g.in[2] + xoff;
-              for (int64_t ox = 0; ox < lo; ++ox)
-                dst[ox] = 0.0f;
+              int64_t vlo = std::min(std::max(lo, a), b);
+              int64_t vhi = std::min(std::max(hi, vlo), b);
+              for (int64_t ox = a; ox < vlo; ++ox)
+                ds[ox] = 0.0f;
               if (g.s[2] == 1)
-                std::memcpy(dst + lo, src + lo, sizeof(float) * (hi - lo));
+                std::memcpy(ds + vlo, src + vlo, sizeof(float) * (vhi - vlo));
               else
-                for (int64_t ox = lo; ox < hi; ++ox)
-                  dst[ox] = src[ox * g.s[2]];
-              for (int64_t ox = hi; ox < g.out[2]; ++ox)
-                dst[ox] = 0.0f;
+                for (int64_t ox = vlo; ox < vhi; ++ox)
+                  ds[ox] = src[ox * g.s[2]];
+              for (int64_t ox = vhi; ox < b; ++ox)
+                ds[ox] = 0.0f;
             }
           }
-        }
+    }
   }
 }
+
+/// 64-byte aligned, uninitialised float scratch (the micro-kernels use
+/// aligned loads on packed panels).
+struct AlignedFloats {
+  explicit AlignedFloats(size_t n)
+      : p(static_cast<float *>(std::aligned_alloc(
+            64, std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64)))) {}
+  ~AlignedFloats() { std::free(p); }
+  AlignedFloats(const AlignedFloats &) = delete;
+  AlignedFloats &operator=(const AlignedFloats &) = delete;
+  float *p;
+};
 
 /// One output plane of a convolution with a single input channel.
 void depthwisePlane(const float *x, const float *w, float bias, const Geom3 &g,
@@ -222,27 +256,29 @@ llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
   for (int i = 0; i < kMaxSpatial; ++i)
     pointwise = pointwise && g.s[i] == 1 && g.pb[i] == 0 && g.pe[i] == 0;
   int64_t K = Cg * ks;
-  std::vector<float> col(pointwise ? 0 : size_t(K * os));
+  // im2col writes every element of the packed panels.
+  int64_t panelW = sgemmPanelWidth(), panels = (os + panelW - 1) / panelW;
+  AlignedFloats packed(pointwise ? 0 : sgemmPackedBSize(K, os));
   for (int64_t img = 0; img < N; ++img) {
     for (int64_t gi = 0; gi < group; ++gi) {
       const float *xg = x + (img * C + gi * Cg) * is;
       float *yg = y + (img * F + gi * Fg) * os;
-      const float *B = xg;
-      if (!pointwise) {
-        ctx.parallelFor(Cg, std::max<int64_t>(1, 4096 / (ks * os + 1)),
-                        [&](int64_t c0, int64_t c1) {
-                          im2col(xg, g, c0, c1, col.data());
-                        });
-        B = col.data();
-      }
       float beta = 0.0f;
       if (bias) {
         for (int64_t f = 0; f < Fg; ++f)
           std::fill(yg + f * os, yg + (f + 1) * os, bias[gi * Fg + f]);
         beta = 1.0f;
       }
-      sgemm(false, false, Fg, os, K, 1.0f, w + gi * Fg * K, K, B, os, beta,
-            yg, os, &ctx);
+      if (pointwise) {
+        sgemm(false, false, Fg, os, K, 1.0f, w + gi * Fg * K, K, xg, os,
+              beta, yg, os, &ctx);
+        continue;
+      }
+      ctx.parallelFor(panels, 1, [&](int64_t p0, int64_t p1) {
+        im2colPacked(xg, g, Cg, panelW, p0, p1, packed.p);
+      });
+      sgemmPrepackedB(false, Fg, os, K, 1.0f, w + gi * Fg * K, K, packed.p,
+                      beta, yg, os, &ctx);
     }
   }
   out.push_back(std::move(Y));
@@ -334,12 +370,13 @@ llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
   float *y = Y.data<float>();
   int64_t ks = g.kSize(), is = g.inSize(), os = g.outSize();
   int64_t M = Fg * ks;
-  std::vector<float> col(size_t(M * is));
+  // The GEMM writes every element (beta = 0).
+  std::unique_ptr<float[]> col(new float[size_t(M * is)]);
   for (int64_t img = 0; img < N; ++img)
     for (int64_t gi = 0; gi < group; ++gi) {
       // col[M x is] = W_g^T * X_g, W_g stored [Cg x M].
       sgemm(true, false, M, is, Cg, 1.0f, w + gi * Cg * M, M,
-            x + (img * C + gi * Cg) * is, is, 0.0f, col.data(), is, &ctx);
+            x + (img * C + gi * Cg) * is, is, 0.0f, col.get(), is, &ctx);
       float *yg = y + (img * F + gi * Fg) * os;
       ctx.parallelFor(Fg, 1, [&](int64_t f0, int64_t f1) {
         for (int64_t f = f0; f < f1; ++f) {
@@ -350,7 +387,7 @@ llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
             for (int64_t ky = 0; ky < g.k[1]; ++ky)
               for (int64_t kx = 0; kx < g.k[2]; ++kx) {
                 const float *cr =
-                    col.data() +
+                    col.get() +
                     (f * ks + (kz * g.k[1] + ky) * g.k[2] + kx) * is;
                 for (int64_t iz = 0; iz < g.in[0]; ++iz) {
                   int64_t oz = iz * g.s[0] - g.pb[0] + kz * g.d[0];

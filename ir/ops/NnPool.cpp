@@ -64,10 +64,33 @@ llvm::Expected<Geom3> poolGeom(const Node &n, const Shape &xs,
   return makeGeom3(*win, inSp, outSp);
 }
 
+/// For each output coordinate along spatial axis `i`, the range of kernel
+/// taps [lo, hi) that land inside the input (dilation included).
+struct TapRanges {
+  std::vector<int64_t> lo[3], hi[3];
+  explicit TapRanges(const Geom3 &g) {
+    for (int i = 0; i < 3; ++i)
+      for (int64_t o = 0; o < g.out[i]; ++o) {
+        int64_t start = o * g.s[i] - g.pb[i];
+        int64_t l = 0, h = g.k[i];
+        while (l < h && start + l * g.d[i] < 0)
+          ++l;
+        while (h > l && start + (h - 1) * g.d[i] >= g.in[i])
+          --h;
+        lo[i].push_back(l);
+        hi[i].push_back(h);
+      }
+  }
+};
+
 template <typename T>
 void maxPoolPlanes(const T *x, T *y, int64_t *idx, const Geom3 &g,
-                   bool colMajor, int64_t p0, int64_t p1) {
+                   const TapRanges &tr, bool colMajor, int64_t p0,
+                   int64_t p1) {
   int64_t is = g.inSize(), os = g.outSize();
+  T lowest = std::numeric_limits<T>::has_infinity
+                 ? -std::numeric_limits<T>::infinity()
+                 : std::numeric_limits<T>::lowest();
   for (int64_t p = p0; p < p1; ++p) {
     const T *xp = x + p * is;
     T *yp = y + p * os;
@@ -75,23 +98,16 @@ void maxPoolPlanes(const T *x, T *y, int64_t *idx, const Geom3 &g,
     for (int64_t oz = 0; oz < g.out[0]; ++oz)
       for (int64_t oy = 0; oy < g.out[1]; ++oy)
         for (int64_t ox = 0; ox < g.out[2]; ++ox) {
-          T best = std::numeric_limits<T>::lowest();
-          if (std::numeric_limits<T>::has_infinity)
-            best = -std::numeric_limits<T>::infinity();
+          T best = lowest;
           int64_t bestPos = -1;
-          for (int64_t kz = 0; kz < g.k[0]; ++kz) {
-            int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
-            if (iz < 0 || iz >= g.in[0])
-              continue;
-            for (int64_t ky = 0; ky < g.k[1]; ++ky) {
-              int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
-              if (iy < 0 || iy >= g.in[1])
-                continue;
-              for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-                int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
-                if (ix < 0 || ix >= g.in[2])
-                  continue;
-                int64_t pos = (iz * g.in[1] + iy) * g.in[2] + ix;
+          int64_t bz = oz * g.s[0] - g.pb[0], by = oy * g.s[1] - g.pb[1],
+                  bx = ox * g.s[2] - g.pb[2];
+          for (int64_t kz = tr.lo[0][oz]; kz < tr.hi[0][oz]; ++kz) {
+            int64_t iz = bz + kz * g.d[0];
+            for (int64_t ky = tr.lo[1][oy]; ky < tr.hi[1][oy]; ++ky) {
+              int64_t row = (iz * g.in[1] + by + ky * g.d[1]) * g.in[2] + bx;
+              for (int64_t kx = tr.lo[2][ox]; kx < tr.hi[2][ox]; ++kx) {
+                int64_t pos = row + kx * g.d[2];
                 if (bestPos < 0 || xp[pos] > best) {
                   best = xp[pos];
                   bestPos = pos;
@@ -102,13 +118,14 @@ void maxPoolPlanes(const T *x, T *y, int64_t *idx, const Geom3 &g,
           int64_t o = (oz * g.out[1] + oy) * g.out[2] + ox;
           yp[o] = best;
           if (ip) {
-            int64_t iz = bestPos / (g.in[1] * g.in[2]);
-            int64_t iy = bestPos / g.in[2] % g.in[1];
-            int64_t ix = bestPos % g.in[2];
             int64_t local = bestPos;
-            // Column-major numbering of the real spatial dims.
-            if (colMajor)
+            if (colMajor && bestPos >= 0) {
+              // Column-major numbering of the spatial dims.
+              int64_t iz = bestPos / (g.in[1] * g.in[2]);
+              int64_t iy = bestPos / g.in[2] % g.in[1];
+              int64_t ix = bestPos % g.in[2];
               local = iz + iy * g.in[0] + ix * g.in[0] * g.in[1];
+            }
             ip[o] = bestPos < 0 ? -1 : p * is + local;
           }
         }
@@ -150,8 +167,9 @@ llvm::Error computeMaxPool(const Node &n, llvm::ArrayRef<Tensor> in,
     const T *x = X.data<T>();
     T *y = Y.data<T>();
     int64_t *idx = wantIdx ? I.data<int64_t>() : nullptr;
+    TapRanges tr(*g);
     ctx.parallelFor(planes, 1, [&](int64_t b, int64_t e) {
-      maxPoolPlanes<T>(x, y, idx, *g, colMajor, b, e);
+      maxPoolPlanes<T>(x, y, idx, *g, tr, colMajor, b, e);
     });
     out.push_back(std::move(Y));
     if (wantIdx)
