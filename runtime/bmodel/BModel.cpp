@@ -1,4 +1,5 @@
-//===- BModel.cpp - dtypes, binary walks, hashes ---------------------------===//
+//===- BModel.cpp - dtypes, binary walks, hashes
+//---------------------------===//
 #include "runtime/bmodel/BModel.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -16,10 +17,10 @@ struct DTypeRow {
 };
 // Order and names as the SDK's bm_data_type_t and tpu_model print them.
 constexpr DTypeRow kDTypes[] = {
-    {DType::F32, "float32", 32}, {DType::F16, "float16", 16},
-    {DType::I8, "int8", 8},      {DType::U8, "uint8", 8},
-    {DType::I16, "int16", 16},   {DType::U16, "uint16", 16},
-    {DType::I32, "int32", 32},   {DType::U32, "uint32", 32},
+    {DType::F32, "float32", 32},   {DType::F16, "float16", 16},
+    {DType::I8, "int8", 8},        {DType::U8, "uint8", 8},
+    {DType::I16, "int16", 16},     {DType::U16, "uint16", 16},
+    {DType::I32, "int32", 32},     {DType::U32, "uint32", 32},
     {DType::BF16, "bfloat16", 16}, {DType::I4, "int4", 4},
     {DType::U4, "uint4", 4},
 };

@@ -288,7 +288,7 @@ public:
 
 private:
   friend llvm::Expected<BModel> readBModelBytes(llvm::ArrayRef<uint8_t>,
-                                               llvm::StringRef);
+                                                llvm::StringRef);
   friend llvm::Expected<BModel> readBModel(llvm::StringRef);
   struct Storage;
   BModel() = default;

@@ -1,4 +1,5 @@
-//===- BModelCombine.cpp - combine, extract, reference data ----------------===//
+//===- BModelCombine.cpp - combine, extract, reference data
+//----------------===//
 #include "runtime/bmodel/BModelOps.h"
 
 #include "llvm/ADT/Twine.h"
@@ -51,7 +52,8 @@ static std::string shapeText(const Shape &s) {
 /// the SDK's ModelGen::AddNet checks, in its order.
 static std::string stageConflict(const NetInfo &oldNet, const StageInfo &old,
                                  llvm::StringRef oldFile, const NetInfo &addNet,
-                                 const StageInfo &add, llvm::StringRef addFile) {
+                                 const StageInfo &add,
+                                 llvm::StringRef addFile) {
   if (old.isDynamic != add.isDynamic)
     return std::string("a net cannot have static and dynamic stages at the "
                        "same time (it is ") +
@@ -74,8 +76,7 @@ static std::string stageConflict(const NetInfo &oldNet, const StageInfo &old,
       return which + " name differs ('" + a.name + "' vs '" + b.name + "')";
     if (a.dtype != b.dtype)
       return which + " '" + a.name + "' dtype differs (" +
-             dtypeName(a.dtype).str() + " vs " + dtypeName(b.dtype).str() +
-             ")";
+             dtypeName(a.dtype).str() + " vs " + dtypeName(b.dtype).str() + ")";
     if (a.scale != b.scale)
       return which + " '" + a.name + "' scale differs (" +
              std::to_string(a.scale) + " vs " + std::to_string(b.scale) + ")";
@@ -121,7 +122,8 @@ llvm::Expected<Combined> combineModels(llvm::ArrayRef<const BModel *> inputs) {
     if (src.info().chip != m.chip)
       return makeErr("cannot combine '" + src.path() + "' (chip " +
                      src.info().chip + ") with '" + inputs[0]->path() +
-                     "' (chip " + m.chip + "): all inputs must be for one chip");
+                     "' (chip " + m.chip +
+                     "): all inputs must be for one chip");
     m.deviceNum = std::max(m.deviceNum, src.info().deviceNum);
     out.placement.emplace_back();
     for (const NetInfo &net : src.info().nets) {
@@ -221,12 +223,11 @@ mergeRefData(llvm::ArrayRef<const BModel *> models,
                      (inputs ? "inputs" : "outputs") + " take " +
                      llvm::Twine(at) + "; it belongs to another model");
   }
-  std::stable_sort(pieces.begin(), pieces.end(),
-                   [](const Piece &a, const Piece &b) {
-                     return a.place.net != b.place.net
-                                ? a.place.net < b.place.net
-                                : a.place.stage < b.place.stage;
-                   });
+  std::stable_sort(
+      pieces.begin(), pieces.end(), [](const Piece &a, const Piece &b) {
+        return a.place.net != b.place.net ? a.place.net < b.place.net
+                                          : a.place.stage < b.place.stage;
+      });
   std::vector<uint8_t> out;
   for (const Piece &p : pieces)
     out.insert(out.end(), p.bytes.begin(), p.bytes.end());

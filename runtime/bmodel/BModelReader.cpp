@@ -1,4 +1,5 @@
-//===- BModelReader.cpp - opens and checks .bmodel files -------------------===//
+//===- BModelReader.cpp - opens and checks .bmodel files
+//-------------------===//
 //
 // Reading goes: header against file size, flatbuffers verifier, conversion of
 // the flatbuffer into the ModelInfo view (upgrading pre-`parameter` nets),
@@ -99,9 +100,8 @@ TensorInfo convTensor(const fb::Tensor &t) {
   r.gmemStmode = t.gmem_stmode();
   r.deviceAddr = t.device_addr();
   r.size = t.size();
-  r.shapes = tables<Shape>(t.shape(), [](const fb::Shape &s) {
-    return scalars<uint64_t>(s.dim());
-  });
+  r.shapes = tables<Shape>(
+      t.shape(), [](const fb::Shape &s) { return scalars<uint64_t>(s.dim()); });
   r.memType = t.mem_type();
   r.scale = t.scale();
   r.cpuAddr = t.cpu_addr();
@@ -350,9 +350,8 @@ uint32_t le32(const uint8_t *p) {
 } // namespace
 
 // Parses `data` (which `model` owns through its storage).
-static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data,
-                             llvm::StringRef path, FileHeader &h,
-                             ModelInfo &info) {
+static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data, llvm::StringRef path,
+                             FileHeader &h, ModelInfo &info) {
   if (data.size() < FileHeader::kSize)
     return fileError(path, "file is " + llvm::Twine(data.size()) +
                                " bytes, shorter than the 64-byte bmodel "
@@ -377,19 +376,18 @@ static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data,
   uint64_t need =
       uint64_t(h.headerSize) + h.flatbuffersSize + uint64_t(h.binarySize);
   if (need > data.size())
-    return fileError(path, "header says " + llvm::Twine(need) +
-                               " bytes (header " + llvm::Twine(h.headerSize) +
-                               " + flatbuffer " +
-                               llvm::Twine(h.flatbuffersSize) + " + binary " +
-                               llvm::Twine(h.binarySize) + ") but the file has " +
-                               llvm::Twine(data.size()) + "; truncated?");
+    return fileError(path,
+                     "header says " + llvm::Twine(need) + " bytes (header " +
+                         llvm::Twine(h.headerSize) + " + flatbuffer " +
+                         llvm::Twine(h.flatbuffersSize) + " + binary " +
+                         llvm::Twine(h.binarySize) + ") but the file has " +
+                         llvm::Twine(data.size()) + "; truncated?");
   const uint8_t *fbuf = data.data() + h.headerSize;
   // Deep models have deep tables (net/stage/subnet/core/group); 64 levels is
   // the flatbuffers default and far more than the schema nests.
   flatbuffers::Verifier v(fbuf, h.flatbuffersSize, 64, 1u << 26);
   if (h.flatbuffersSize < 8 || !fb::VerifyModelBuffer(v))
-    return fileError(path, "the flatbuffer (" +
-                               llvm::Twine(h.flatbuffersSize) +
+    return fileError(path, "the flatbuffer (" + llvm::Twine(h.flatbuffersSize) +
                                " bytes) fails verification against the "
                                "bmodel schema; the file is damaged");
   const fb::Model *m = fb::GetModel(fbuf);
@@ -486,10 +484,10 @@ llvm::Error verifyCheckCodes(const BModel &model) {
         for (const CpuParamInfo &p : sn.cpuParams)
           for (const CpuConstInfo &c : p.consts)
             if (c.data)
-              if (auto e = check(c.checkCode, *c.data,
-                                 "net '" + net.name + "' stage " +
-                                     llvm::Twine(s) + " cpu const '" +
-                                     c.name + "'"))
+              if (auto e =
+                      check(c.checkCode, *c.data,
+                            "net '" + net.name + "' stage " + llvm::Twine(s) +
+                                " cpu const '" + c.name + "'"))
                 return e;
     }
   return llvm::Error::success();

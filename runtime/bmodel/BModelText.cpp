@@ -1,4 +1,5 @@
-//===- BModelText.cpp - --info, --weight, --print text, memory accounting --===//
+//===- BModelText.cpp - --info, --weight, --print text, memory accounting
+//--===//
 //
 // The text follows the SDK's tpu_model line for line (docs/bmodel.md), so
 // scripts that parse its output keep working.
@@ -234,8 +235,8 @@ std::string formatWeights(const BModel &model) {
       os << "net " << i << " : \"" << net.name << "\", stage:" << s << "\n";
       os << "-------------------------------\n";
       for (const LocationInfo &l : st.coeff->locations)
-        os << l.name << " : [" << llvm::format("0x%llx", (unsigned long long)l.offset)
-           << ", "
+        os << l.name << " : ["
+           << llvm::format("0x%llx", (unsigned long long)l.offset) << ", "
            << llvm::format("0x%llx", (unsigned long long)(l.offset + l.size))
            << ")\n";
       os << kRule;

@@ -1,4 +1,5 @@
-//===- BModelWriter.cpp - ModelInfo -> .bmodel bytes -----------------------===//
+//===- BModelWriter.cpp - ModelInfo -> .bmodel bytes
+//-----------------------===//
 //
 // Layout: 64-byte little-endian header, the flatbuffer, the binary region.
 // serialize() first lays the binary region out again in forEachBinary order
@@ -276,10 +277,11 @@ private:
     auto next = scalars(s.nextSubnetIds);
     Offset<fb::MergeParam> merge;
     if (s.merge) {
-      auto from = tables(s.merge->outputFrom, [&](const std::vector<int32_t> &i) {
-        auto v = b.CreateVector(i);
-        return fb::CreateOutputFrom(b, v);
-      });
+      auto from =
+          tables(s.merge->outputFrom, [&](const std::vector<int32_t> &i) {
+            auto v = b.CreateVector(i);
+            return fb::CreateOutputFrom(b, v);
+          });
       merge = fb::CreateMergeParam(b, from);
     }
     Offset<fb::SwitchParam> sw;
@@ -331,7 +333,8 @@ private:
     auto groups = cmdGroups(s.cmdGroups);
     auto irs =
         tables(s.stageIR, [&](const StageIRInfo &i) { return stageIR(i); });
-    auto subs = tables(s.subnets, [&](const SubNetInfo &i) { return subnet(i); });
+    auto subs =
+        tables(s.subnets, [&](const SubNetInfo &i) { return subnet(i); });
     auto ctxSizes = scalars(s.ctxSizes);
     std::optional<fb::Binary> profile, ir, stat, loc;
     if (s.netProfile)
@@ -385,7 +388,8 @@ private:
     Offset<fb::Cascade> cascade;
     if (n.cascade) {
       auto main = b.CreateString(n.cascade->mainName);
-      cascade = fb::CreateCascade(b, n.cascade->deviceId, n.cascade->step, main);
+      cascade =
+          fb::CreateCascade(b, n.cascade->deviceId, n.cascade->step, main);
     }
     fb::NetBuilder nb(b);
     nb.add_name(name);
@@ -407,8 +411,9 @@ llvm::Error validate(const ModelInfo &m, uint64_t blobBytes) {
     if (n.name.empty())
       return makeErr("cannot write a net without a name");
     if (!names.insert(n.name).second)
-      return makeErr("net '" + n.name +
-                     "' appears twice; stages of one net belong in one NetInfo");
+      return makeErr(
+          "net '" + n.name +
+          "' appears twice; stages of one net belong in one NetInfo");
     if (n.stages.empty())
       return makeErr("net '" + n.name + "' has no stages");
     for (size_t s = 0; s < n.stages.size(); ++s) {
@@ -505,9 +510,9 @@ llvm::Error BModelWriter::writeAtomic(llvm::StringRef path,
                                       const WriteOptions &opts) const {
   auto bytes = serialize(model, opts);
   if (!bytes)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        path + ": " + llvm::toString(bytes.takeError()));
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": " +
+                                       llvm::toString(bytes.takeError()));
   return writeFileAtomic(path, *bytes);
 }
 
@@ -517,10 +522,9 @@ llvm::Error writeFileAtomic(llvm::StringRef path,
   tmpModel += ".tmp-%%%%%%";
   int fd;
   llvm::SmallString<256> tmp;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(tmpModel, fd, tmp))
-    return makeErr(path + ": cannot create a temporary file next to it: " +
-                   ec.message());
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(tmpModel, fd, tmp))
+    return makeErr(
+        path + ": cannot create a temporary file next to it: " + ec.message());
   bool ok = true;
   size_t done = 0;
   while (done < bytes.size()) {

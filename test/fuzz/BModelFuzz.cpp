@@ -1,4 +1,5 @@
-//===- BModelFuzz.cpp - libFuzzer target for the bmodel reader -------------===//
+//===- BModelFuzz.cpp - libFuzzer target for the bmodel reader
+//-------------===//
 //
 // Any byte string must give either a BModel or an Error: never a crash, a
 // sanitizer report or a hang. A file that opens is also run through

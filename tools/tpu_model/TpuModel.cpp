@@ -1,4 +1,5 @@
-//===- TpuModel.cpp - inspect and rearrange .bmodel files ------------------===//
+//===- TpuModel.cpp - inspect and rearrange .bmodel files
+//------------------===//
 //
 // Accepts the SDK's `tpu_model` command lines (`--info file`, `--combine a b
 // -o out`, ...). All the work is in runtime/bmodel (BModelOps.h); this file
@@ -79,8 +80,9 @@ Expected<std::vector<uint8_t>> readWhole(llvm::StringRef path) {
 
 Expected<uint64_t> parseNumber(llvm::StringRef s, llvm::StringRef what) {
   uint64_t v;
-  bool bad = s.startswith_insensitive("0x") ? s.drop_front(2).getAsInteger(16, v)
-                                            : s.getAsInteger(10, v);
+  bool bad = s.startswith_insensitive("0x")
+                 ? s.drop_front(2).getAsInteger(16, v)
+                 : s.getAsInteger(10, v);
   if (bad || s.empty())
     return fail("--dump: " + what + " '" + s +
                 "' is not a decimal or 0x-hex number");
@@ -135,7 +137,8 @@ Error runExtract(const Args &a) {
   if (!m)
     return m.takeError();
   std::string dir = a.hasOutput ? a.output : ".";
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
     return fail(dir + ": cannot create folder: " + ec.message());
   const ModelInfo &info = m->info();
   for (unsigned n = 0; n < info.nets.size(); ++n)
@@ -227,12 +230,12 @@ Error runCombineDir(const Args &a) {
   auto bytes = combined->built.blobs.serialize(combined->built.model, a.write);
   if (!bytes)
     return bytes.takeError();
-  if (std::error_code ec = llvm::sys::fs::create_directories(outDir, true, llvm::sys::fs::all_all))
+  if (std::error_code ec = llvm::sys::fs::create_directories(
+          outDir, true, llvm::sys::fs::all_all))
     return fail(outDir + ": cannot create folder: " + ec.message());
-  for (auto [name, data] :
-       {std::make_pair("compilation.bmodel", &*bytes),
-        std::make_pair("input_ref_data.dat", &*inData),
-        std::make_pair("output_ref_data.dat", &*outData)}) {
+  for (auto [name, data] : {std::make_pair("compilation.bmodel", &*bytes),
+                            std::make_pair("input_ref_data.dat", &*inData),
+                            std::make_pair("output_ref_data.dat", &*outData)}) {
     llvm::SmallString<256> f(outDir);
     llvm::sys::path::append(f, name);
     if (Error e = writeFileAtomic(f, *data))
@@ -257,9 +260,8 @@ Error runDump(const Args &a) {
   uint64_t region = m->binaryRegion().size();
   if (*start > region || *size > region - *start)
     return fail(a.files[0] + ": [" + llvm::Twine(*start) + ", +" +
-                llvm::Twine(*size) +
-                ") is outside the binary region of " + llvm::Twine(region) +
-                " bytes");
+                llvm::Twine(*size) + ") is outside the binary region of " +
+                llvm::Twine(region) + " bytes");
   const std::string &out = a.files[3];
   if (sameAsAnInput(out, {a.files[0]}))
     return fail(out + ": is the input bmodel; refusing to overwrite it");

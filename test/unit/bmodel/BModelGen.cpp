@@ -1,4 +1,5 @@
-//===- BModelGen.cpp - test-only: writes sample bmodels from JSON ----------===//
+//===- BModelGen.cpp - test-only: writes sample bmodels from JSON
+//----------===//
 //
 // bmodel_gen DESC.json (-o OUT.bmodel | --dir DIR) [--fixed_time T]
 //            [--no-validate]
@@ -147,12 +148,12 @@ public:
   }
 
   Expected<TensorInfo> tensor(const json::Object &o, llvm::StringRef where) {
-    if (Error e = checkKeys(o,
-                            {"name", "dtype", "shape", "shapes", "scale",
-                             "zero_point", "device_addr", "size", "mem_type",
-                             "hidden", "index", "gmem_stmode", "cpu_addr",
-                             "pad_h"},
-                            where))
+    if (Error e =
+            checkKeys(o,
+                      {"name", "dtype", "shape", "shapes", "scale",
+                       "zero_point", "device_addr", "size", "mem_type",
+                       "hidden", "index", "gmem_stmode", "cpu_addr", "pad_h"},
+                      where))
       return e;
     TensorInfo t;
     t.name = o.getString("name").getValueOr("").str();
@@ -249,53 +250,51 @@ public:
       return e;
     if (Error e = list(o, "outputs", s.outputs, where, ten))
       return e;
-    if (Error e = list(
-            o, "core_commands", s.coreCommands, where,
-            [&](const json::Object &c,
-                llvm::StringRef w) -> Expected<CoreCommandsInfo> {
-              if (Error e =
-                      checkKeys(c, {"gdma_tiu", "sdma", "hau", "cdma"}, w))
-                return e;
-              CoreCommandsInfo cc;
-              if (Error e = list(c, "gdma_tiu", cc.gdmaTiu, w, grp))
-                return e;
-              if (Error e = blobList(c, "sdma", cc.sdma, w))
-                return e;
-              if (Error e = blobList(c, "hau", cc.hau, w))
-                return e;
-              if (Error e = blobList(c, "cdma", cc.cdma, w))
-                return e;
-              return cc;
-            }))
+    if (Error e = list(o, "core_commands", s.coreCommands, where,
+                       [&](const json::Object &c,
+                           llvm::StringRef w) -> Expected<CoreCommandsInfo> {
+                         if (Error e = checkKeys(
+                                 c, {"gdma_tiu", "sdma", "hau", "cdma"}, w))
+                           return e;
+                         CoreCommandsInfo cc;
+                         if (Error e = list(c, "gdma_tiu", cc.gdmaTiu, w, grp))
+                           return e;
+                         if (Error e = blobList(c, "sdma", cc.sdma, w))
+                           return e;
+                         if (Error e = blobList(c, "hau", cc.hau, w))
+                           return e;
+                         if (Error e = blobList(c, "cdma", cc.cdma, w))
+                           return e;
+                         return cc;
+                       }))
       return e;
-    if (Error e = list(
-            o, "cpu_params", s.cpuParams, where,
-            [&](const json::Object &p,
-                llvm::StringRef w) -> Expected<CpuParamInfo> {
-              if (Error e =
-                      checkKeys(p, {"op_type", "param", "consts", "is_custom"},
-                                w))
-                return e;
-              CpuParamInfo cp;
-              cp.opType = num<int32_t>(p, "op_type");
-              cp.isCustom = num<int32_t>(p, "is_custom");
-              if (Error e = optBlob(p, "param", cp.param, w))
-                return e;
-              if (Error e = list(
-                      p, "consts", cp.consts, w,
-                      [&](const json::Object &c,
-                          llvm::StringRef w2) -> Expected<CpuConstInfo> {
-                        if (Error e = checkKeys(c, {"name", "data"}, w2))
-                          return e;
-                        CpuConstInfo k;
-                        k.name = c.getString("name").getValueOr("").str();
-                        if (Error e = optBlob(c, "data", k.data, w2))
-                          return e;
-                        return k;
-                      }))
-                return e;
-              return cp;
-            }))
+    if (Error e =
+            list(o, "cpu_params", s.cpuParams, where,
+                 [&](const json::Object &p,
+                     llvm::StringRef w) -> Expected<CpuParamInfo> {
+                   if (Error e = checkKeys(
+                           p, {"op_type", "param", "consts", "is_custom"}, w))
+                     return e;
+                   CpuParamInfo cp;
+                   cp.opType = num<int32_t>(p, "op_type");
+                   cp.isCustom = num<int32_t>(p, "is_custom");
+                   if (Error e = optBlob(p, "param", cp.param, w))
+                     return e;
+                   if (Error e = list(
+                           p, "consts", cp.consts, w,
+                           [&](const json::Object &c,
+                               llvm::StringRef w2) -> Expected<CpuConstInfo> {
+                             if (Error e = checkKeys(c, {"name", "data"}, w2))
+                               return e;
+                             CpuConstInfo k;
+                             k.name = c.getString("name").getValueOr("").str();
+                             if (Error e = optBlob(c, "data", k.data, w2))
+                               return e;
+                             return k;
+                           }))
+                     return e;
+                   return cp;
+                 }))
       return e;
     if (const json::Array *m = o.getArray("merge")) {
       MergeParamInfo mp;
@@ -315,15 +314,31 @@ public:
   }
 
   Expected<StageInfo> stage(const json::Object &o, llvm::StringRef where) {
-    if (Error e = checkKeys(
-            o,
-            {"dynamic", "n_dynamic", "h_w_dynamic", "core_num", "ctx_addr",
-             "ctx_size", "ctx_sizes", "cpu_mem_size", "io_addr", "io_size",
-             "dynamic_ctx_addr", "dynamic_coeff_offset",
-             "dynamic_combined_coeff_offset", "inputs", "outputs", "coeff",
-             "cmd_groups", "net_profile", "stage_ir", "binary_ir", "net_stat",
-             "tensor_loc", "subnets"},
-            where))
+    if (Error e = checkKeys(o,
+                            {"dynamic",
+                             "n_dynamic",
+                             "h_w_dynamic",
+                             "core_num",
+                             "ctx_addr",
+                             "ctx_size",
+                             "ctx_sizes",
+                             "cpu_mem_size",
+                             "io_addr",
+                             "io_size",
+                             "dynamic_ctx_addr",
+                             "dynamic_coeff_offset",
+                             "dynamic_combined_coeff_offset",
+                             "inputs",
+                             "outputs",
+                             "coeff",
+                             "cmd_groups",
+                             "net_profile",
+                             "stage_ir",
+                             "binary_ir",
+                             "net_stat",
+                             "tensor_loc",
+                             "subnets"},
+                            where))
       return e;
     StageInfo s;
     s.isDynamic = num<bool>(o, "dynamic");
@@ -383,11 +398,10 @@ public:
                          return r;
                        }))
       return e;
-    for (auto [key, field] :
-         {std::make_pair("net_profile", &s.netProfile),
-          std::make_pair("binary_ir", &s.binaryIR),
-          std::make_pair("net_stat", &s.netStat),
-          std::make_pair("tensor_loc", &s.tensorLoc)})
+    for (auto [key, field] : {std::make_pair("net_profile", &s.netProfile),
+                              std::make_pair("binary_ir", &s.binaryIR),
+                              std::make_pair("net_stat", &s.netStat),
+                              std::make_pair("tensor_loc", &s.tensorLoc)})
       if (Error e = optBlob(o, key, *field, where))
         return e;
     if (Error e = list(o, "subnets", s.subnets, where,
@@ -399,19 +413,18 @@ public:
   }
 
   Expected<ModelInfo> model(const json::Object &o) {
-    if (Error e = checkKeys(o,
-                            {"chip", "device_num", "bmodel_type",
-                             "kernel_module", "cpuop_module", "lib_backend",
-                             "nets", "ref_seed"},
-                            "model"))
+    if (Error e =
+            checkKeys(o,
+                      {"chip", "device_num", "bmodel_type", "kernel_module",
+                       "cpuop_module", "lib_backend", "nets", "ref_seed"},
+                      "model"))
       return e;
     ModelInfo m;
     m.chip = o.getString("chip").getValueOr("").str();
     m.deviceNum = num<uint32_t>(o, "device_num");
     m.bmodelType = num<uint32_t>(o, "bmodel_type");
-    for (auto [key, field] :
-         {std::make_pair("kernel_module", &m.kernelModule),
-          std::make_pair("cpuop_module", &m.cpuopModule)})
+    for (auto [key, field] : {std::make_pair("kernel_module", &m.kernelModule),
+                              std::make_pair("cpuop_module", &m.cpuopModule)})
       if (const json::Object *k = o.getObject(key)) {
         auto r = blob(k->get("data"), key);
         if (!r)
@@ -423,9 +436,8 @@ public:
     if (Error e = list(
             o, "nets", m.nets, "model",
             [&](const json::Object &n, llvm::StringRef w) -> Expected<NetInfo> {
-              if (Error e = checkKeys(n, {"name", "addr_mode", "cascade",
-                                          "stages"},
-                                      w))
+              if (Error e = checkKeys(
+                      n, {"name", "addr_mode", "cascade", "stages"}, w))
                 return e;
               NetInfo net;
               net.name = n.getString("name").getValueOr("").str();
@@ -434,10 +446,11 @@ public:
                 net.cascade = CascadeInfo{
                     num<uint32_t>(*c, "device_id"), num<uint32_t>(*c, "step"),
                     c->getString("main_name").getValueOr("").str()};
-              if (Error e = list(n, "stages", net.stages, w,
-                                 [&](const json::Object &s, llvm::StringRef w2) {
-                                   return stage(s, w2);
-                                 }))
+              if (Error e =
+                      list(n, "stages", net.stages, w,
+                           [&](const json::Object &s, llvm::StringRef w2) {
+                             return stage(s, w2);
+                           }))
                 return e;
               return net;
             }))
@@ -451,8 +464,8 @@ std::vector<uint8_t> refData(const ModelInfo &m, bool inputs, uint64_t seed) {
   std::vector<uint8_t> out;
   for (const NetInfo &n : m.nets)
     for (size_t s = 0; s < n.stages.size(); ++s)
-      for (const TensorInfo &t : inputs ? n.stages[s].inputs
-                                        : n.stages[s].outputs) {
+      for (const TensorInfo &t :
+           inputs ? n.stages[s].inputs : n.stages[s].outputs) {
         uint64_t sd = llvm::hash_combine(seed, n.name, s, t.name, inputs);
         auto b = seeded(refDataBytes({t}), sd);
         out.insert(out.end(), b.begin(), b.end());
@@ -498,7 +511,8 @@ Error run(int argc, char **argv) {
     return fail(desc + ": " + llvm::toString(m.takeError()));
   if (!out.empty())
     return g.w.writeAtomic(out, *m, opts);
-  if (std::error_code ec = llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(dir, true, llvm::sys::fs::all_all))
     return fail(dir + ": " + ec.message());
   llvm::SmallString<256> p(dir);
   llvm::sys::path::append(p, "compilation.bmodel");
@@ -507,8 +521,8 @@ Error run(int argc, char **argv) {
   uint64_t seed = uint64_t(root->getInteger("ref_seed").getValueOr(7));
   for (bool in : {true, false}) {
     llvm::SmallString<256> f(dir);
-    llvm::sys::path::append(f, in ? "input_ref_data.dat"
-                                  : "output_ref_data.dat");
+    llvm::sys::path::append(f,
+                            in ? "input_ref_data.dat" : "output_ref_data.dat");
     if (Error e = writeFileAtomic(f, refData(*m, in, seed)))
       return e;
   }

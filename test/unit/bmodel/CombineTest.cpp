@@ -1,4 +1,5 @@
-//===- CombineTest.cpp - combine rules, extract, reference data ------------===//
+//===- CombineTest.cpp - combine rules, extract, reference data
+//------------===//
 #include "BModelTestUtil.h"
 
 using namespace onntc::bmodel;
@@ -122,9 +123,8 @@ TEST_CASE("combine: each SDK rule is enforced with both files named",
     CHECK_THAT(combineError({&a, &v}), Catch::Contains("scale differs"));
   }
   SECTION("zero point") {
-    BModel v = variant("v.bmodel", [](NetInfo &n) {
-      n.stages[0].inputs[0].zeroPoint = 3;
-    });
+    BModel v = variant("v.bmodel",
+                       [](NetInfo &n) { n.stages[0].inputs[0].zeroPoint = 3; });
     CHECK_THAT(combineError({&a, &v}), Catch::Contains("zero point differs"));
   }
   SECTION("input count") {
@@ -208,9 +208,9 @@ TEST_CASE("reference data is reordered into the merged order",
   REQUIRE(bool(c));
   // conv b1 input: 1x3x8x8 f32 = 768 bytes; b2 1536; det 1x3x32x32 = 12288.
   CHECK(refDataBytes(a.info().nets[0].stages[0].inputs) == 768);
-  std::vector<std::vector<uint8_t>> refs = {
-      std::vector<uint8_t>(768, 'a'), std::vector<uint8_t>(12288, 'd'),
-      std::vector<uint8_t>(1536, 'b')};
+  std::vector<std::vector<uint8_t>> refs = {std::vector<uint8_t>(768, 'a'),
+                                            std::vector<uint8_t>(12288, 'd'),
+                                            std::vector<uint8_t>(1536, 'b')};
   std::vector<std::string> names = {"a.dat", "d.dat", "b.dat"};
   auto merged = mergeRefData(ins, refs, names, c->placement, true);
   REQUIRE(bool(merged));

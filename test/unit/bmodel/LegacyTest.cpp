@@ -43,14 +43,13 @@ TEST_CASE("pre-parameter files become stages", "[bmodel][reader][legacy]") {
   flatbuffers::FlatBufferBuilder b;
   std::vector<uint8_t> binary = pattern(64, 1);
   fb::Binary coeffBin(0, 64);
-  auto coeff =
-      fb::CreateCoeffMem(b, 0x1000, 0, &coeffBin);
+  auto coeff = fb::CreateCoeffMem(b, 0x1000, 0, &coeffBin);
   std::vector<flatbuffers::Offset<fb::Tensor>> ins = {
       fbTensor(b, "in", {1, 3, 4, 4})};
   std::vector<flatbuffers::Offset<fb::Tensor>> outs = {
       fbTensor(b, "out", {1, 2})};
-  auto st = fb::CreateNetStatic(b, b.CreateVector(ins), b.CreateVector(outs),
-                                0, 0, 512, coeff);
+  auto st = fb::CreateNetStatic(b, b.CreateVector(ins), b.CreateVector(outs), 0,
+                                0, 512, coeff);
   std::vector<flatbuffers::Offset<fb::Tensor>> ins2 = {
       fbTensor(b, "in", {1, 3, 8, 8})};
   std::vector<flatbuffers::Offset<fb::Tensor>> outs2 = {
@@ -89,12 +88,12 @@ TEST_CASE("pre-parameter files become stages", "[bmodel][reader][legacy]") {
 TEST_CASE("absent optional vectors read as empty; unknown dtypes are kept",
           "[bmodel][reader]") {
   flatbuffers::FlatBufferBuilder b;
-  auto t = fb::CreateTensor(b, b.CreateString("x"), 42, 0, 0, 0,
-                            b.CreateVector(std::vector<flatbuffers::Offset<fb::Shape>>{
-                                fb::CreateShape(b)}));
+  auto t = fb::CreateTensor(
+      b, b.CreateString("x"), 42, 0, 0, 0,
+      b.CreateVector(
+          std::vector<flatbuffers::Offset<fb::Shape>>{fb::CreateShape(b)}));
   std::vector<flatbuffers::Offset<fb::Tensor>> ins = {t};
-  std::vector<flatbuffers::Offset<fb::Tensor>> outs = {
-      fbTensor(b, "y", {2})};
+  std::vector<flatbuffers::Offset<fb::Tensor>> outs = {fbTensor(b, "y", {2})};
   auto p = fb::CreateNetParameter(b, b.CreateVector(ins), b.CreateVector(outs));
   std::vector<flatbuffers::Offset<fb::NetParameter>> ps = {p};
   auto net = fb::CreateNet(b, b.CreateString("n"), 0, 0, b.CreateVector(ps));
@@ -110,5 +109,6 @@ TEST_CASE("absent optional vectors read as empty; unknown dtypes are kept",
   CHECK(static_cast<uint32_t>(s.inputs[0].dtype) == 42);
   // An empty shape prints as "[ ]" and an unknown dtype as the SDK's "unkown".
   std::string info = formatInfo(r);
-  CHECK_THAT(info, Catch::Contains("input: x, [ ], unkown, scale: 1, zero point: 0"));
+  CHECK_THAT(info,
+             Catch::Contains("input: x, [ ], unkown, scale: 1, zero point: 0"));
 }

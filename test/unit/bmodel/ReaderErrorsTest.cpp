@@ -1,4 +1,5 @@
-//===- ReaderErrorsTest.cpp - damaged files give errors, not crashes -------===//
+//===- ReaderErrorsTest.cpp - damaged files give errors, not crashes
+//-------===//
 #include "BModelTestUtil.h"
 
 #include <cstring>

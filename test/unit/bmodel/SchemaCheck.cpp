@@ -1,4 +1,5 @@
-//===- SchemaCheck.cpp - verify a bmodel with flatc's generated verifier ---===//
+//===- SchemaCheck.cpp - verify a bmodel with flatc's generated verifier
+//---===//
 //
 // bmodel_schema_check FILE: reads the 64-byte header by hand, runs the
 // verifier that flatc generated from bmodel.fbs in this test's build folder

@@ -1,4 +1,5 @@
-//===- WriterReaderTest.cpp - write, read back, dedupe, check_code ---------===//
+//===- WriterReaderTest.cpp - write, read back, dedupe, check_code
+//---------===//
 #include "BModelTestUtil.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -19,8 +20,8 @@ ModelInfo sampleModel(BModelWriter &w) {
   ModelInfo m;
   m.chip = "BM1684X";
   auto coeff = pattern(1000, 1);
-  m.kernelModule = ModuleInfo{"libbm1684x_kernel_module.so",
-                              w.addBlob(pattern(5000, 77))};
+  m.kernelModule =
+      ModuleInfo{"libbm1684x_kernel_module.so", w.addBlob(pattern(5000, 77))};
   NetInfo conv;
   conv.name = "conv";
   conv.stages.push_back(staticStage(w, 1, coeff));
@@ -137,7 +138,8 @@ TEST_CASE("equal blobs are stored once", "[bmodel][writer]") {
   CHECK(st[0].coeff->checkCode == st[1].coeff->checkCode);
   // Unique blobs: kernel 5000, coeff 1000, stage cmds 2x(256+384),
   // IR 120, cpu param 16, cpu const 48.
-  CHECK(r.binaryRegion().size() == 5000 + 1000 + 2 * (256 + 384) + 120 + 16 + 48);
+  CHECK(r.binaryRegion().size() ==
+        5000 + 1000 + 2 * (256 + 384) + 120 + 16 + 48);
 
   SECTION("adding the same bytes twice returns the first range") {
     BModelWriter w2;
@@ -155,8 +157,8 @@ TEST_CASE("check_code is the SHA-256 of the coefficients",
           "[bmodel][checkcode]") {
   // Known answer: SHA-256("abc").
   const char abc[] = "abc";
-  auto h = sha256(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(abc), 3));
+  auto h = sha256(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(abc), 3));
   CHECK(llvm::toHex(llvm::ArrayRef<uint8_t>(h), true) ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 
@@ -201,7 +203,8 @@ TEST_CASE("a file read and written again is byte-identical",
   BModel r = mustRead(bytes);
   BModelWriter again;
   ModelInfo copy = r.info();
-  forEachBinary(copy, [&](BinaryRange &br) { br = again.addBlob(r.bytes(br)); });
+  forEachBinary(copy,
+                [&](BinaryRange &br) { br = again.addBlob(r.bytes(br)); });
   CHECK(mustSerialize(again, copy) == bytes);
 }
 
@@ -225,8 +228,7 @@ TEST_CASE("writer validation", "[bmodel][writer]") {
   }
   SECTION("no chip") {
     m.chip.clear();
-    CHECK_THAT(errorText(w.serialize(m, fixedTime())),
-               Catch::Contains("chip"));
+    CHECK_THAT(errorText(w.serialize(m, fixedTime())), Catch::Contains("chip"));
   }
 }
 
