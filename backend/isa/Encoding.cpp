@@ -370,13 +370,16 @@ struct Reader : Cursor {
 
 struct Printer {
   llvm::raw_ostream &os;
+  /// Set once `rq.mode` is none: the requant fields (always last) are
+  /// not printed.
+  bool mute = false;
   void sep(const FName &n) {
     os << ' ';
     n.print(os);
     os << '=';
   }
   template <class T> void num(FName n, T v, bool opt) {
-    if (opt && v == 0)
+    if (mute || (opt && v == 0))
       return;
     sep(n);
     os << v;
@@ -389,13 +392,13 @@ struct Printer {
   void st32(FName n, int64_t &v, bool opt = false) { num(n, v, opt); }
   void i64(FName n, int64_t &v, bool opt = false) { num(n, v, opt); }
   void f64(FName n, double &v, bool opt = false) {
-    if (opt && v == 0)
+    if (mute || (opt && v == 0))
       return;
     sep(n);
     os << llvm::format("%g", v);
   }
   void addr32(FName n, uint32_t &v, bool opt = false) {
-    if (opt && v == 0)
+    if (mute || (opt && v == 0))
       return;
     sep(n);
     os << llvm::format("0x%x", v);
@@ -413,8 +416,10 @@ struct Printer {
   template <class E, class NameFn>
   void en(FName n, E &v, unsigned, NameFn name) {
     if (n.field == llvm::StringRef("mode") && n.prefix &&
-        llvm::StringRef(n.prefix) == "rq" && v == E(0))
+        llvm::StringRef(n.prefix) == "rq" && v == E(0)) {
+      mute = true;
       return;
+    }
     sep(n);
     os << name(v);
   }

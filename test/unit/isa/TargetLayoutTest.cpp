@@ -89,3 +89,22 @@ TEST_CASE("sliding window output sizes", "[isa][layout]") {
   CHECK(slidingOutSize(2, 5, 1, 0, 0, 1) == 0);
   CHECK(slidingOutSize(2, 5, 0, 0, 0, 1) == 0);
 }
+
+#include "backend/isa/Builders.h"
+
+TEST_CASE("builders fill standard loads and stores", "[isa][builders]") {
+  const TargetInfo &t = getBM1684XTarget();
+  Shape4 s{1, 70, 3, 5};
+  GdmaMoveCmd l = makeLoad(t, s, DType::F32, 0x100000000ull,
+                           contiguousStrides(s), makeLocalAddr(t, 2, 64));
+  CHECK(l.src.space == MemSpace::Global);
+  CHECK(l.dst.space == MemSpace::Local);
+  CHECK(l.dst.stride == localStrides(t, s, DType::F32, LocalLayout::AlignEU, 2));
+  GdmaMoveCmd st = makeStore(t, s, DType::F32, 0, 0x100000000ull,
+                             contiguousStrides(s), LocalLayout::Compact);
+  CHECK(st.src.stride.c == 15);
+  CHECK(makeConvWeightLoad(64, 3, 7, 7, DType::F32, 0, 0).shape ==
+        Shape4{1, 64, 1, 147});
+  CHECK(makeReplicate(t, 64, 10, DType::F32, 0, 0).src.stride.c == 0);
+  CHECK(localOperand(t, 0, s, DType::I8).stride.c == 64);
+}
