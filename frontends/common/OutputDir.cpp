@@ -27,6 +27,16 @@ StagedOutputDir::create(llvm::StringRef outdir) {
       return makeError("--outdir '" + outdir + "' is not writable");
   }
   llvm::StringRef parent = llvm::sys::path::parent_path(abs);
+  // Find the nearest existing ancestor: it must be a directory.
+  for (llvm::StringRef p = parent; !p.empty(); p = llvm::sys::path::parent_path(p)) {
+    fs::file_status ps;
+    if (fs::status(p, ps))
+      continue;
+    if (!fs::is_directory(ps))
+      return makeError("cannot create --outdir '" + outdir + "': '" + p +
+                       "' is not a directory");
+    break;
+  }
   if (std::error_code ec = fs::create_directories(parent))
     return makeError("cannot create the parent of --outdir '" + outdir +
                      "': " + ec.message());

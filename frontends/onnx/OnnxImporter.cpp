@@ -21,6 +21,8 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/text_format.h>
 
+#include <set>
+
 namespace onntc {
 
 static bool isTextModel(llvm::StringRef path) {
@@ -258,7 +260,7 @@ llvm::Error Importer::sliceNodes() {
 
 llvm::Error Importer::checkSupported() {
   std::vector<std::string> bad;
-  llvm::StringSet<> badOps;
+  std::set<std::string> badOps; // sorted, for a stable message
   for (int idx : order_) {
     const auto &n = g_.node(idx);
     std::string what = "node '" + nodeName(n, idx) + "' (";
@@ -282,7 +284,7 @@ llvm::Error Importer::checkSupported() {
     return llvm::Error::success();
   std::string ops;
   for (const auto &k : badOps)
-    ops += (ops.empty() ? "" : ", ") + k.getKey().str();
+    ops += (ops.empty() ? "" : ", ") + k;
   std::string msg = st_.fileName + " (opset " + std::to_string(st_.opset) + "): " +
                     std::to_string(bad.size()) + " node(s) use unsupported ops [" +
                     ops + "]:";
