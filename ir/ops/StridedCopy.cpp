@@ -85,9 +85,18 @@ void copyTyped(KernelContext &ctx, const Dims &dims, const Dims &st,
         U *d = dst + walk.dstOff;
         for (int64_t b0 = 0; b0 < B; b0 += kTile) {
           int64_t b1 = std::min(B, b0 + kTile);
-          for (int64_t a = a0; a < a1; ++a)
+          // Keep the larger of the two strides on the outer loop: the inner
+          // loop then walks one side contiguously and the other with the
+          // small stride, and a tile's lines do not collide in the cache.
+          if (is > dA) {
             for (int64_t b = b0; b < b1; ++b)
-              d[a * dA + b] = s[a + b * is];
+              for (int64_t a = a0; a < a1; ++a)
+                d[a * dA + b] = s[a + b * is];
+          } else {
+            for (int64_t a = a0; a < a1; ++a)
+              for (int64_t b = b0; b < b1; ++b)
+                d[a * dA + b] = s[a + b * is];
+          }
         }
       }
     };

@@ -196,7 +196,7 @@ llvm::Expected<PadPlan> padPlan(size_t rank, llvm::ArrayRef<int64_t> pads,
   p.after.assign(rank, 0);
   for (size_t i = 0; i < ax.size(); ++i) {
     int64_t b = pads[i], a = pads[i + ax.size()];
-    if (std::abs(b) > kMaxElements || std::abs(a) > kMaxElements)
+    if (b < -kMaxElements || b > kMaxElements || a < -kMaxElements || a > kMaxElements)
       return makeError("pad amount is out of range");
     p.before[size_t(ax[i])] = b;
     p.after[size_t(ax[i])] = a;
