@@ -98,7 +98,7 @@ struct Stream {
   std::vector<double> run(uint64_t out, size_t n) {
     auto bb = requireOk(encodeStream(bdc));
     auto gb = requireOk(encodeStream(gdma));
-    Profile p = requireOk(m.run(bb, uint32_t(bdc.size()), gb,
+    onntc::cmodel::Profile p = requireOk(m.run(bb, uint32_t(bdc.size()), gb,
                                 uint32_t(gdma.size())));
     CHECK(p.totalCycles > 0);
     std::vector<float> f(n);
@@ -109,7 +109,6 @@ struct Stream {
   }
 };
 
-using onntc::cmodel::Profile;
 
 Shape4 s4(const onntc::Shape &s) {
   return {uint32_t(s[0]), uint32_t(s[1]), uint32_t(s[2]), uint32_t(s[3])};
