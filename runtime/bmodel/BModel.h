@@ -294,6 +294,9 @@ private:
   BModel() = default;
   std::unique_ptr<Storage> storage_;
   llvm::ArrayRef<uint8_t> data_;
+  /// The flatbuffer: inside data_, or an aligned copy when header_size puts
+  /// it at an offset that is not a multiple of 8.
+  llvm::ArrayRef<uint8_t> fb_;
   std::string path_;
   FileHeader header_;
   ModelInfo info_;

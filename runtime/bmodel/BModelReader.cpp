@@ -25,15 +25,15 @@ namespace fb = ::bmodel;
 struct BModel::Storage {
   std::unique_ptr<llvm::sys::fs::mapped_file_region> mapping;
   std::vector<uint8_t> copy;
+  /// 8-byte aligned copy of a flatbuffer that is not aligned in the file.
+  std::vector<uint64_t> alignedFb;
 };
 
 BModel::~BModel() = default;
 BModel::BModel(BModel &&) = default;
 BModel &BModel::operator=(BModel &&) = default;
 
-llvm::ArrayRef<uint8_t> BModel::flatbuffer() const {
-  return data_.slice(header_.headerSize, header_.flatbuffersSize);
-}
+llvm::ArrayRef<uint8_t> BModel::flatbuffer() const { return fb_; }
 
 llvm::ArrayRef<uint8_t> BModel::binaryRegion() const {
   return data_.slice(uint64_t(header_.headerSize) + header_.flatbuffersSize,
@@ -350,8 +350,11 @@ uint32_t le32(const uint8_t *p) {
 } // namespace
 
 // Parses `data` (which `model` owns through its storage).
-static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data, llvm::StringRef path,
-                             FileHeader &h, ModelInfo &info) {
+static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data,
+                             std::vector<uint64_t> &alignedFb,
+                             llvm::ArrayRef<uint8_t> &fbOut,
+                             llvm::StringRef path, FileHeader &h,
+                             ModelInfo &info) {
   if (data.size() < FileHeader::kSize)
     return fileError(path, "file is " + llvm::Twine(data.size()) +
                                " bytes, shorter than the 64-byte bmodel "
@@ -383,6 +386,13 @@ static llvm::Error parseInto(llvm::ArrayRef<uint8_t> data, llvm::StringRef path,
                          llvm::Twine(h.binarySize) + ") but the file has " +
                          llvm::Twine(data.size()) + "; truncated?");
   const uint8_t *fbuf = data.data() + h.headerSize;
+  // Flatbuffers reads scalars in place; keep them aligned.
+  if (reinterpret_cast<uintptr_t>(fbuf) % 8 != 0) {
+    alignedFb.assign((h.flatbuffersSize + 7) / 8, 0);
+    std::memcpy(alignedFb.data(), fbuf, h.flatbuffersSize);
+    fbuf = reinterpret_cast<const uint8_t *>(alignedFb.data());
+  }
+  fbOut = llvm::ArrayRef<uint8_t>(fbuf, h.flatbuffersSize);
   // Deep models have deep tables (net/stage/subnet/core/group); 64 levels is
   // the flatbuffers default and far more than the schema nests.
   flatbuffers::Verifier v(fbuf, h.flatbuffersSize, 64, 1u << 26);
@@ -440,7 +450,8 @@ llvm::Expected<BModel> readBModel(llvm::StringRef path) {
     return fileError(path, "file is " + llvm::Twine(size) +
                                " bytes, shorter than the 64-byte bmodel "
                                "header; not a bmodel or truncated");
-  if (auto e = parseInto(model.data_, path, model.header_, model.info_))
+  if (auto e = parseInto(model.data_, model.storage_->alignedFb, model.fb_,
+                         path, model.header_, model.info_))
     return e;
   return model;
 }
@@ -452,7 +463,8 @@ llvm::Expected<BModel> readBModelBytes(llvm::ArrayRef<uint8_t> bytes,
   model.storage_->copy.assign(bytes.begin(), bytes.end());
   model.data_ = model.storage_->copy;
   model.path_ = name.str();
-  if (auto e = parseInto(model.data_, name, model.header_, model.info_))
+  if (auto e = parseInto(model.data_, model.storage_->alignedFb, model.fb_,
+                         name, model.header_, model.info_))
     return e;
   return model;
 }

@@ -79,6 +79,22 @@ TEST_CASE("damaged files", "[bmodel][reader][errors]") {
     CHECK_THAT(readError(f),
                Catch::Contains("lies past the end of the binary region"));
   }
+  SECTION("a longer header moves both regions (and misaligns the buffer)") {
+    std::vector<uint8_t> g(f.begin(), f.begin() + 64);
+    g.insert(g.end(), {0, 0, 0, 0});
+    g.insert(g.end(), f.begin() + 64, f.end());
+    put32(g, 4, 68);
+    auto m = readBModelBytes(g, "h68.bmodel");
+    REQUIRE(bool(m));
+    auto ref = readBModelBytes(f, "h64.bmodel");
+    REQUIRE(bool(ref));
+    const StageInfo &a = m->info().nets[0].stages[0];
+    CHECK(m->bytes(a.coeff->data).vec() == pattern(300, 2));
+    CHECK(formatInfo(*m) == formatInfo(*ref));
+    auto text = printAsText(*m);
+    REQUIRE(bool(text));
+    CHECK_THAT(*text, Catch::Contains("name: \"conv\""));
+  }
   SECTION("trailing bytes after the regions are tolerated, as by the SDK") {
     f.push_back(0);
     CHECK(bool(readBModelBytes(f, "t.bmodel")));
