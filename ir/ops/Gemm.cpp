@@ -211,6 +211,8 @@ struct GemmProblem {
   /// When set, op(B) is already packed in whole-K column panels (see
   /// sgemmPackB) and B/ldb/transB are unused.
   const float *packedB = nullptr;
+  /// When set, rowBias[i] is added to row i of C after the product.
+  const float *rowBias = nullptr;
 };
 
 /// Packs rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into MR-high panels,
@@ -243,32 +245,31 @@ void packA(const GemmProblem &p, int64_t i0, int64_t mc, int64_t k0,
 /// each stored k-major (NR values per k), zero-padded to a multiple of NR.
 void packB(const GemmProblem &p, int64_t k0, int64_t kc, int64_t j0,
            int64_t nc, float *dst, int64_t tileN) {
+  if (!p.transB) {
+    // Row order: each source row segment is read sequentially once.
+    for (int64_t k = 0; k < kc; ++k) {
+      const float *src = p.B + (k0 + k) * p.ldb + j0;
+      for (int64_t jr = 0; jr < nc; jr += tileN) {
+        int64_t nr = std::min(tileN, nc - jr);
+        float *dk = dst + jr * kc + k * tileN;
+        std::memcpy(dk, src + jr, size_t(nr) * sizeof(float));
+        for (int64_t j = nr; j < tileN; ++j)
+          dk[j] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int64_t jr = 0; jr < nc; jr += tileN) {
     int64_t nr = std::min(tileN, nc - jr);
     float *d = dst + jr * kc;
-    if (!p.transB) {
-      for (int64_t k = 0; k < kc; ++k) {
-        const float *src = p.B + (k0 + k) * p.ldb + j0 + jr;
-        float *dk = d + k * tileN;
-        if (nr == tileN) {
-          std::memcpy(dk, src, tileN * sizeof(float));
-        } else {
-          for (int64_t j = 0; j < nr; ++j)
-            dk[j] = src[j];
-          for (int64_t j = nr; j < tileN; ++j)
-            dk[j] = 0.0f;
-        }
-      }
-    } else {
-      for (int64_t j = 0; j < nr; ++j) {
-        const float *src = p.B + (j0 + jr + j) * p.ldb + k0;
-        for (int64_t k = 0; k < kc; ++k)
-          d[k * tileN + j] = src[k];
-      }
-      for (int64_t j = nr; j < tileN; ++j)
-        for (int64_t k = 0; k < kc; ++k)
-          d[k * tileN + j] = 0.0f;
+    for (int64_t j = 0; j < nr; ++j) {
+      const float *src = p.B + (j0 + jr + j) * p.ldb + k0;
+      for (int64_t k = 0; k < kc; ++k)
+        d[k * tileN + j] = src[k];
     }
+    for (int64_t j = nr; j < tileN; ++j)
+      for (int64_t k = 0; k < kc; ++k)
+        d[k * tileN + j] = 0.0f;
   }
 }
 
@@ -307,14 +308,22 @@ void gemmRange(const GemmProblem &p, const KernelChoice &kern, int64_t K,
             float *cp = p.C + (ic + ir) * p.ldc + jc + jr;
             if (mr == tileM && nr == tileN) {
               kernel(kc, ap, bp, cp, p.ldc, p.alpha, beta);
-              continue;
+            } else {
+              kernel(kc, ap, bp, tile, tileN, p.alpha, 0.0f);
+              for (int64_t i = 0; i < mr; ++i)
+                for (int64_t j = 0; j < nr; ++j) {
+                  float &dst = cp[i * p.ldc + j];
+                  dst = beta == 0.0f ? tile[i * tileN + j]
+                                     : tile[i * tileN + j] + beta * dst;
+                }
             }
-            kernel(kc, ap, bp, tile, tileN, p.alpha, 0.0f);
-            for (int64_t i = 0; i < mr; ++i)
-              for (int64_t j = 0; j < nr; ++j) {
-                float &dst = cp[i * p.ldc + j];
-                dst = beta == 0.0f ? tile[i * tileN + j]
-                                   : tile[i * tileN + j] + beta * dst;
+            // Bias epilogue on the last K block, while the tile is in L1.
+            if (p.rowBias && pc + kc == K)
+              for (int64_t i = 0; i < mr; ++i) {
+                float bv = p.rowBias[ic + ir + i];
+                float *row = cp + i * p.ldc;
+                for (int64_t j = 0; j < nr; ++j)
+                  row[j] += bv;
               }
           }
         }
@@ -372,10 +381,26 @@ static bool degenerate(int64_t M, int64_t N, int64_t K, float alpha,
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
            float alpha, const float *A, int64_t lda, const float *B,
            int64_t ldb, float beta, float *C, int64_t ldc,
-           KernelContext *ctx) {
-  if (degenerate(M, N, K, alpha, beta, C, ldc))
+           KernelContext *ctx, const float *rowBias) {
+  if (degenerate(M, N, K, alpha, beta, C, ldc)) {
+    for (int64_t i = 0; rowBias && i < M; ++i)
+      for (int64_t j = 0; j < N; ++j)
+        C[i * ldc + j] += rowBias[i];
     return;
+  }
   GemmProblem p{transA, transB, A, lda, B, ldb, alpha, beta, C, ldc};
+  p.rowBias = rowBias;
+  // Products with few rows reuse each packed B element only M times; for
+  // them, one row-order pass over B into whole-K panels is much cheaper
+  // than packing strided blocks inside the loop nest.
+  int64_t w = sgemmPanelWidth();
+  if (!transB && M <= 4 * kMC && N >= 4 * w && K >= 16) {
+    AlignedBuf packed(sgemmPackedBSize(K, N));
+    sgemmPackB(false, K, N, B, ldb, packed.p, ctx);
+    p.packedB = packed.p;
+    runGemm(p, M, N, K, ctx);
+    return;
+  }
   runGemm(p, M, N, K, ctx);
 }
 
@@ -392,8 +417,25 @@ void sgemmPackB(bool transB, int64_t K, int64_t N, const float *B,
   GemmProblem p{false, transB, nullptr, 0, B, ldb, 1.0f, 0.0f, nullptr, 0};
   int64_t panels = (N + w - 1) / w;
   auto run = [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; ++j)
-      packB(p, 0, K, j * w, std::min(w, N - j * w), dst + j * w * K, w);
+    if (transB) {
+      for (int64_t j = b; j < e; ++j)
+        packB(p, 0, K, j * w, std::min(w, N - j * w), dst + j * w * K, w);
+      return;
+    }
+    // Row order: each source row is read sequentially once.
+    for (int64_t k = 0; k < K; ++k) {
+      const float *src = B + k * ldb;
+      for (int64_t j = b; j < e; ++j) {
+        float *d = dst + j * w * K + k * w;
+        int64_t n0 = j * w, cols = std::min(w, N - n0);
+        if (cols == w) {
+          std::memcpy(d, src + n0, sizeof(float) * size_t(w));
+        } else {
+          std::memcpy(d, src + n0, sizeof(float) * size_t(cols));
+          std::memset(d + cols, 0, sizeof(float) * size_t(w - cols));
+        }
+      }
+    }
   };
   if (ctx)
     ctx->parallelFor(panels, 4, run);
@@ -404,11 +446,16 @@ void sgemmPackB(bool transB, int64_t K, int64_t N, const float *B,
 void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
                      float alpha, const float *A, int64_t lda,
                      const float *packedB, float beta, float *C, int64_t ldc,
-                     KernelContext *ctx) {
-  if (degenerate(M, N, K, alpha, beta, C, ldc))
+                     KernelContext *ctx, const float *rowBias) {
+  if (degenerate(M, N, K, alpha, beta, C, ldc)) {
+    for (int64_t i = 0; rowBias && i < M; ++i)
+      for (int64_t j = 0; j < N; ++j)
+        C[i * ldc + j] += rowBias[i];
     return;
+  }
   GemmProblem p{transA, false, A, lda, nullptr, 0, alpha, beta, C, ldc};
   p.packedB = packedB;
+  p.rowBias = rowBias;
   runGemm(p, M, N, K, ctx);
 }
 

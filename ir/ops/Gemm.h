@@ -20,11 +20,13 @@ struct KernelContext;
 /// C = alpha * op(A) * op(B) + beta * C, all row-major. op(A) is M x K
 /// (A is K x M with lda >= M when transA), op(B) is K x N (B is N x K when
 /// transB). When beta is 0, C is not read (it may hold garbage or NaN).
-/// With a non-null `ctx` the work is split over its threads.
+/// With a non-null `ctx` the work is split over its threads. A non-null
+/// `rowBias` (M values) is added to each row of the result, fused into the
+/// store of each tile (conv bias) instead of a separate pass.
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
            float alpha, const float *A, int64_t lda, const float *B,
            int64_t ldb, float beta, float *C, int64_t ldc,
-           KernelContext *ctx);
+           KernelContext *ctx, const float *rowBias = nullptr);
 
 /// Width W of the column panels B is packed into on this machine.
 int64_t sgemmPanelWidth();
@@ -41,7 +43,7 @@ void sgemmPackB(bool transB, int64_t K, int64_t N, const float *B,
 void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
                      float alpha, const float *A, int64_t lda,
                      const float *packedB, float beta, float *C, int64_t ldc,
-                     KernelContext *ctx);
+                     KernelContext *ctx, const float *rowBias = nullptr);
 
 /// Which micro-kernel sgemm uses on this machine ("avx512f", "avx2-fma" or
 /// "generic").

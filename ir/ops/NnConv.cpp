@@ -263,22 +263,17 @@ llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
     for (int64_t gi = 0; gi < group; ++gi) {
       const float *xg = x + (img * C + gi * Cg) * is;
       float *yg = y + (img * F + gi * Fg) * os;
-      float beta = 0.0f;
-      if (bias) {
-        for (int64_t f = 0; f < Fg; ++f)
-          std::fill(yg + f * os, yg + (f + 1) * os, bias[gi * Fg + f]);
-        beta = 1.0f;
-      }
+      const float *gb = bias ? bias + gi * Fg : nullptr;
       if (pointwise) {
         sgemm(false, false, Fg, os, K, 1.0f, w + gi * Fg * K, K, xg, os,
-              beta, yg, os, &ctx);
+              0.0f, yg, os, &ctx, gb);
         continue;
       }
       ctx.parallelFor(panels, 1, [&](int64_t p0, int64_t p1) {
         im2colPacked(xg, g, Cg, panelW, p0, p1, packed.p);
       });
       sgemmPrepackedB(false, Fg, os, K, 1.0f, w + gi * Fg * K, K, packed.p,
-                      beta, yg, os, &ctx);
+                      0.0f, yg, os, &ctx, gb);
     }
   }
   out.push_back(std::move(Y));

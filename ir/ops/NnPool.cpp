@@ -106,6 +106,14 @@ void maxPoolPlanes(const T *x, T *y, int64_t *idx, const Geom3 &g,
             int64_t iz = bz + kz * g.d[0];
             for (int64_t ky = tr.lo[1][oy]; ky < tr.hi[1][oy]; ++ky) {
               int64_t row = (iz * g.in[1] + by + ky * g.d[1]) * g.in[2] + bx;
+              if (!ip) {
+                // Values only: branch-free running maximum.
+                for (int64_t kx = tr.lo[2][ox]; kx < tr.hi[2][ox]; ++kx) {
+                  T v = xp[row + kx * g.d[2]];
+                  best = v > best ? v : best;
+                }
+                continue;
+              }
               for (int64_t kx = tr.lo[2][ox]; kx < tr.hi[2][ox]; ++kx) {
                 int64_t pos = row + kx * g.d[2];
                 if (bestPos < 0 || xp[pos] > best) {

@@ -106,7 +106,8 @@ TEST_CASE("sgemm matches a naive triple loop", "[nn][gemm]") {
   std::uniform_real_distribution<float> d(-1, 1);
   const int64_t sizes[][3] = {{1, 1, 1},    {5, 7, 3},     {6, 16, 1},
                               {13, 33, 17}, {97, 50, 300}, {7, 2100, 9},
-                              {200, 3, 260}, {64, 100, 513}};
+                              {200, 3, 260}, {64, 100, 513},
+                              {20, 300, 40},  {100, 1000, 300}};
   for (auto &sz : sizes)
     for (int ta = 0; ta < 2; ++ta)
       for (int tb = 0; tb < 2; ++tb)
@@ -128,8 +129,18 @@ TEST_CASE("sgemm matches a naive triple loop", "[nn][gemm]") {
                        (tb ? Bm[j * K + k] : Bm[k * N + j]);
               R[i * N + j] = float(alpha * acc + beta * R[i * N + j]);
             }
+          // Every other case also adds a per-row bias in the epilogue.
+          bool withBias = (M + N) % 2 == 1;
+          std::vector<float> bias(M);
+          for (int64_t i = 0; i < M; ++i) {
+            bias[i] = float(i % 5) - 2.0f;
+            if (withBias)
+              for (int64_t j = 0; j < N; ++j)
+                R[i * N + j] += bias[i];
+          }
           sgemm(ta, tb, M, N, K, alpha, A.data(), ta ? M : K, Bm.data(),
-                tb ? K : N, beta, C.data(), N, &ctx);
+                tb ? K : N, beta, C.data(), N, &ctx,
+                withBias ? bias.data() : nullptr);
           double worst = 0;
           for (size_t i = 0; i < C.size(); ++i)
             worst = std::max(worst, double(std::abs(C[i] - R[i])));
@@ -137,6 +148,34 @@ TEST_CASE("sgemm matches a naive triple loop", "[nn][gemm]") {
                     << " tb=" << tb << " beta=" << beta);
           CHECK(worst < 1e-3);
         }
+}
+
+TEST_CASE("sgemm on prepacked B equals sgemm", "[nn][gemm]") {
+  KernelContext ctx(2);
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> d(-1, 1);
+  for (int64_t N : {1, 31, 33, 250}) {
+    int64_t M = 13, K = 70;
+    std::vector<float> A(M * K), Bm(K * N), C1(M * N), C2(M * N);
+    for (float &v : A)
+      v = d(rng);
+    for (float &v : Bm)
+      v = d(rng);
+    for (int tb = 0; tb < 2; ++tb) {
+      std::vector<float> packed(sgemmPackedBSize(K, N) + 16);
+      // The packed panels must be 64-byte aligned.
+      float *pp = packed.data();
+      while (reinterpret_cast<uintptr_t>(pp) % 64)
+        ++pp;
+      sgemmPackB(tb, K, N, Bm.data(), tb ? K : N, pp, &ctx);
+      sgemm(false, tb, M, N, K, 1.0f, A.data(), K, Bm.data(), tb ? K : N,
+            0.0f, C1.data(), N, &ctx);
+      sgemmPrepackedB(false, M, N, K, 1.0f, A.data(), K, pp, 0.0f, C2.data(),
+                      N, &ctx);
+      for (size_t i = 0; i < C1.size(); ++i)
+        CHECK(C1[i] == Approx(C2[i]).margin(1e-4));
+    }
+  }
 }
 
 TEST_CASE("Conv hand-computed 3x3 with padding and stride", "[nn][conv]") {
