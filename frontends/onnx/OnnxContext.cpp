@@ -385,8 +385,9 @@ llvm::Expected<Node *> OnnxNodeContext::emit(OpKind k, llvm::ArrayRef<Value *> i
 
 llvm::Expected<Node *> OnnxNodeContext::emitFinal(OpKind k,
                                                   llvm::ArrayRef<Value *> inputs,
-                                                  const Attributes &attrs) {
-  unsigned nout = std::max(1u, numOutputs());
+                                                  const Attributes &attrs,
+                                                  unsigned numOuts) {
+  unsigned nout = std::max(1u, std::min(numOuts, numOutputs()));
   std::vector<std::string> outs;
   for (unsigned i = 0; i < nout; ++i)
     outs.push_back(hasOutput(i) ? node_.output(int(i))

@@ -117,8 +117,11 @@ public:
   /// The node producing the ONNX node's outputs: one IR output per ONNX
   /// output (trailing absent ones dropped), bound to the ONNX names.
   /// `attrs` are set before type inference runs.
+  /// `numOuts` limits the IR outputs to the first ONNX outputs (the
+  /// caller binds the others itself).
   llvm::Expected<Node *> emitFinal(OpKind k, llvm::ArrayRef<Value *> inputs,
-                                   const Attributes &attrs = {});
+                                   const Attributes &attrs = {},
+                                   unsigned numOuts = ~0u);
   /// Like emitFinal, but copies the ONNX attributes (minus `skip`) first.
   /// `extra` attributes (converted by the caller) are added to the copies.
   llvm::Expected<Node *> emitFinalWithAttrs(OpKind k,

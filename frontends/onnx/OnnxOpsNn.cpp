@@ -320,13 +320,68 @@ llvm::Error importBatchNorm(OnnxNodeContext &ctx) {
 }
 
 llvm::Error importLayerNorm(OnnxNodeContext &ctx) {
-  if (ctx.numOutputs() > 1)
-    return ctx.unsupported("the Mean / InvStdDev outputs are not supported");
+  auto x = ctx.requireInput(0, "X");
+  if (!x)
+    return x.takeError();
+  if (llvm::Error e = ctx.checkAttrs({"axis", "epsilon", "stash_type"}))
+    return e;
+  auto axis = ctx.attrInt("axis", -1);
+  auto eps = ctx.attrFloat("epsilon", 1e-5f);
+  if (!axis)
+    return axis.takeError();
+  if (!eps)
+    return eps.takeError();
   // stash_type only selects the precision of the statistics; the reference
   // kernels always accumulate in f32.
-  return ctx.emitFinalWithAttrs(OpKind::LayerNormalization, ctx.inputs(),
-                                {"stash_type"})
-      .takeError();
+  Attributes a;
+  a.set("axis", *axis);
+  a.set("epsilon", *eps);
+  if (ctx.numOutputs() > 1) {
+    // The optional Mean and InvStdDev outputs, from their definition.
+    int64_t r = int64_t((*x)->shape().rank());
+    int64_t ax = *axis < 0 ? *axis + r : *axis;
+    if (ax < 0 || ax >= r)
+      return ctx.error("axis " + llvm::Twine(*axis) + " is out of range for rank " +
+                       llvm::Twine(r));
+    std::vector<int64_t> axes;
+    for (int64_t i = ax; i < r; ++i)
+      axes.push_back(i);
+    Attributes ra;
+    ra.set("axes", axes);
+    ra.set("keepdims", int64_t(1));
+    auto step = [&](OpKind k, std::vector<Value *> ins, const char *suffix,
+                    const Attributes &at = {}) -> llvm::Expected<Value *> {
+      auto n = ctx.emit(k, ins, suffix, 1, at);
+      if (!n)
+        return n.takeError();
+      return (*n)->output();
+    };
+    auto mean = step(OpKind::ReduceMean, {*x}, "mean", ra);
+    if (!mean)
+      return mean.takeError();
+    auto d = step(OpKind::Sub, {*x, *mean}, "centered");
+    if (!d)
+      return d.takeError();
+    auto sq = step(OpKind::Mul, {*d, *d}, "sq");
+    if (!sq)
+      return sq.takeError();
+    auto var = step(OpKind::ReduceMean, {*sq}, "var", ra);
+    if (!var)
+      return var.takeError();
+    Value *e = ctx.constTensor(Tensor::scalarFloat(*eps).castTo((*x)->dtype()), "eps");
+    auto ve = step(OpKind::Add, {*var, e}, "var_eps");
+    if (!ve)
+      return ve.takeError();
+    auto sd = step(OpKind::Sqrt, {*ve}, "std");
+    if (!sd)
+      return sd.takeError();
+    auto inv = step(OpKind::Reciprocal, {*sd}, "inv_std");
+    if (!inv)
+      return inv.takeError();
+    ctx.bindOutput(1, *mean);
+    ctx.bindOutput(2, *inv);
+  }
+  return ctx.emitFinal(OpKind::LayerNormalization, ctx.inputs(), a, 1).takeError();
 }
 
 llvm::Error importSoftmaxLike(OnnxNodeContext &ctx) {
