@@ -58,7 +58,7 @@ llvm::Expected<BuiltModel> extractStage(const BModel &model, unsigned net,
 uint64_t refDataBytes(const std::vector<TensorInfo> &tensors);
 
 /// Reorders reference data of several inputs into the merged order of
-/// `placement`. refs[i] is the whole file of input i; `stages[i]` the model of
+/// `placement`. refs[i] is the whole file of input i; `models[i]` the model of
 /// input i; `inputs` selects input (true) or output (false) tensors. Errors
 /// name the file (`names[i]`) whose size does not match its model.
 llvm::Expected<std::vector<uint8_t>>
