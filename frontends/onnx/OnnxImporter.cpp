@@ -108,6 +108,7 @@ private:
   llvm::Error sliceNodes();
   llvm::Error checkSupported();
   llvm::Error createInputs();
+  std::string exampleShapes() const;
   llvm::Error importNodes();
   std::string nodeName(const onnx::NodeProto &n, int index) const {
     if (!n.name().empty())
@@ -294,6 +295,24 @@ llvm::Error Importer::checkSupported() {
   return llvm::make_error<OnnxUnsupportedError>(msg);
 }
 
+std::string Importer::exampleShapes() const {
+  // Dynamic dims shown as 1, in --shapes syntax.
+  std::vector<std::string> parts;
+  for (const auto *in : selected_) {
+    DeclaredType d = declaredType(*in);
+    std::string s = "[";
+    for (size_t k = 0; k < d.shape.rank(); ++k)
+      s += (k ? "," : "") + std::to_string(d.shape[k] < 0 ? 1 : d.shape[k]);
+    parts.push_back(s + "]");
+  }
+  if (parts.size() == 1)
+    return parts[0];
+  std::string all = "[";
+  for (size_t i = 0; i < parts.size(); ++i)
+    all += (i ? "," : "") + parts[i];
+  return all + "]";
+}
+
 llvm::Error Importer::createInputs() {
   Graph &g = module_->graph;
   for (size_t i = 0; i < selected_.size(); ++i) {
@@ -328,14 +347,8 @@ llvm::Error Importer::createInputs() {
                        "' has no declared shape; give it with --shapes");
     } else if (!shape.isStatic()) {
       return fileError("input '" + vi.name() + "' has dynamic shape " +
-                       shape.str() + "; give static shapes with --shapes, e.g. " +
-                       "--shapes=[" + [&] {
-                         std::string s;
-                         for (size_t k = 0; k < shape.rank(); ++k)
-                           s += (k ? "," : "") +
-                                std::to_string(shape[k] < 0 ? 1 : shape[k]);
-                         return s;
-                       }() + "]");
+                       shape.str() + "; give static shapes of all inputs with "
+                       "--shapes, e.g. --shapes=" + exampleShapes());
     }
     st_.values[vi.name()] = g.addInput(vi.name(), TensorType(*dt, shape));
   }
