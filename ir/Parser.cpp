@@ -158,6 +158,8 @@ private:
   const char *end_;
   std::shared_ptr<WeightsFile> weights_;
   llvm::DenseMap<const Node *, const char *> nodeLocs_;
+  unsigned depth_ = 0;
+  static constexpr unsigned kMaxRegionDepth = 64;
 };
 
 llvm::Expected<std::string> Parser::stringLiteral(const llvm::Twine &context) {
@@ -431,7 +433,14 @@ llvm::Expected<Tensor> Parser::materialize(const TensorLit &lit,
                                            const TensorType &t) {
   if (!t.shape.isStatic())
     return fail(lit.loc, "a tensor literal needs a static shape, not " + printType(t));
-  int64_t n = t.shape.numElements();
+  // Element count with an overflow check: literal sizes are compared before
+  // anything is allocated, so an absurd type is an error, not a bad_alloc.
+  int64_t n = 1;
+  for (int64_t d : t.shape.dims()) {
+    if (d != 0 && n > (int64_t(1) << 40) / d)
+      return fail(lit.loc, "type " + printType(t) + " is too large for a tensor literal");
+    n *= d;
+  }
   switch (lit.kind) {
   case TensorLit::Elided:
     return fail(lit.loc, "tensor data was elided when this IR was printed for "
@@ -452,11 +461,12 @@ llvm::Expected<Tensor> Parser::materialize(const TensorLit &lit,
     return *w;
   }
   case TensorLit::Hex: {
-    Tensor out(t.dtype, t.shape);
-    if (lit.bytes.size() != out.byteSize())
+    uint64_t need = uint64_t(n) * dtypeSize(t.dtype);
+    if (lit.bytes.size() != need)
       return fail(lit.loc, "hex data has " + llvm::Twine(lit.bytes.size()) +
                                " bytes but " + printType(t) + " needs " +
-                               llvm::Twine(out.byteSize()));
+                               llvm::Twine(need));
+    Tensor out(t.dtype, t.shape);
     if (!lit.bytes.empty())
       std::memcpy(out.raw(), lit.bytes.data(), lit.bytes.size());
     return out;
@@ -787,7 +797,11 @@ llvm::Error Parser::node(Graph &g) {
   }
   std::vector<std::unique_ptr<Graph>> regions;
   if (peek() == '{') {
+    if (depth_ >= kMaxRegionDepth)
+      return failHere("regions nest deeper than " + llvm::Twine(kMaxRegionDepth) +
+                      " levels");
     ++cur_;
+    ++depth_;
     while (peekKeyword("graph")) {
       auto r = std::make_unique<Graph>();
       if (llvm::Error e = graph(*r))
@@ -796,6 +810,7 @@ llvm::Error Parser::node(Graph &g) {
     }
     if (llvm::Error e = expect('}', "to close the regions of '" + mn + "'"))
       return e;
+    --depth_;
   }
 
   std::string nodeName = loc.node;

@@ -27,7 +27,7 @@ static int fail(llvm::Error e, bool prefix = true) {
 int main(int argc, char **argv) {
   CLI::App app{"tir-opt: parse OpenNNTC textual IR, run passes, print the result"};
   std::string input = "-", output;
-  bool noVerify = false, listPasses = false, passStats = false;
+  bool noVerify = false, listPasses = false, passStats = false, inlineWeights = false;
   std::string weightsDir;
   int64_t inlineLimit = 16;
   unsigned threads = 1;
@@ -41,6 +41,9 @@ int main(int argc, char **argv) {
                  "directory for relative weights= paths (default: the input's directory)");
   app.add_option("--inline-limit", inlineLimit,
                  "largest tensor (elements) printed as a decimal literal");
+  app.add_flag("--inline-weights", inlineWeights,
+               "print every tensor inline (hex above --inline-limit) instead of "
+               "referring to the input's weights file");
   app.add_option("--threads", threads, "kernel threads for constant folding");
   app.add_flag("--list-passes", listPasses, "list passes and pipelines, then exit");
   app.add_flag("--pass-stats", passStats, "print pass counters to stderr");
@@ -67,7 +70,8 @@ int main(int argc, char **argv) {
 
   PrintOptions printOpts;
   printOpts.inlineLimit = inlineLimit;
-  printOpts.existing = parsed->weights.get();
+  if (!inlineWeights)
+    printOpts.existing = parsed->weights.get();
   popts.printOptions.existing = parsed->weights.get();
 
   KernelContext kernels(threads);

@@ -163,6 +163,17 @@ TEST_CASE("parse errors carry file, line, column and a caret", "[ir][text]") {
             .find("per-channel quant<...> has 3 scales but axis 0") != std::string::npos);
 }
 
+TEST_CASE("absurd sizes and nesting are errors, not crashes", "[ir][text]") {
+  CHECK(parseErr("module @m\ngraph () -> (%c) {\n  %c = constant dense<\"0x00\"> : "
+                 "tensor<99999999999x99999999999xf32>\n}\n")
+            .find("3:17: error: type tensor<99999999999x99999999999xf32> is too large") !=
+        std::string::npos);
+  std::string deep = "module @d\ngraph (%x: tensor<2xf32>) -> (%x) {\n";
+  for (int i = 0; i < 100; ++i)
+    deep += "  %y = identity(%x) : tensor<2xf32> {\n graph (%x: tensor<2xf32>) -> (%x) {\n";
+  CHECK(parseErr(deep).find("regions nest deeper than 64 levels") != std::string::npos);
+}
+
 TEST_CASE("no prefix of a valid text crashes the parser", "[ir][text]") {
   std::string text = kSample;
   size_t ok = 0;
