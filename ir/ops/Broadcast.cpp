@@ -75,10 +75,33 @@ llvm::Expected<Shape> broadcastTensors(llvm::ArrayRef<Tensor> ts) {
   return s;
 }
 
+llvm::Expected<Tensor> allocTensor(DType t, const Shape &s) {
+  int64_t limit = kMaxTensorBytes / int64_t(dtypeSize(t)), n = 1;
+  for (int64_t d : s.dims()) {
+    if (d < 0)
+      return makeError("cannot allocate a tensor of dynamic shape " + s.str());
+    if (d != 0 && n > limit / d)
+      n = limit + 1;
+    else
+      n *= d;
+  }
+  if (n > limit)
+    return makeError("result " + s.str() + " would need more than 4 GiB; the "
+                     "reference kernels refuse tensors that large");
+  return Tensor(t, s);
+}
+
 Tensor toF32(const Tensor &t) {
   if (t.dtype() == DType::F32)
     return t;
   return t.castTo(DType::F32);
+}
+
+llvm::Error checkRequiredAttrs(const Node &n) {
+  for (const AttrSpec &a : n.info().attrs)
+    if (a.required && !n.hasAttr(a.name))
+      return makeError("required attribute '" + a.name + "' is missing");
+  return llvm::Error::success();
 }
 
 llvm::Error checkInputDType(const Node &n, unsigned i, unsigned mask) {
@@ -131,12 +154,15 @@ bool hasHalfInput(llvm::ArrayRef<Tensor> inputs) {
 llvm::Error computeViaF32(ComputeFn f, const Node &n,
                           llvm::ArrayRef<Tensor> inputs,
                           std::vector<Tensor> &outputs, KernelContext &ctx) {
-  DType half = DType::F16;
+  // Results follow input 0's dtype: only cast back if it was a half type.
+  std::optional<DType> half;
+  if (!inputs.empty() && inputs[0].isValid() &&
+      (inputs[0].dtype() == DType::F16 || inputs[0].dtype() == DType::BF16))
+    half = inputs[0].dtype();
   std::vector<Tensor> ins;
   ins.reserve(inputs.size());
   for (const Tensor &t : inputs) {
     if (t.isValid() && (t.dtype() == DType::F16 || t.dtype() == DType::BF16)) {
-      half = t.dtype();
       ins.push_back(t.castTo(DType::F32));
     } else {
       ins.push_back(t);
@@ -144,9 +170,10 @@ llvm::Error computeViaF32(ComputeFn f, const Node &n,
   }
   if (llvm::Error e = f(n, ins, outputs, ctx))
     return e;
-  for (Tensor &o : outputs)
-    if (o.isValid() && o.dtype() == DType::F32)
-      o = o.castTo(half);
+  if (half)
+    for (Tensor &o : outputs)
+      if (o.isValid() && o.dtype() == DType::F32)
+        o = o.castTo(*half);
   return llvm::Error::success();
 }
 

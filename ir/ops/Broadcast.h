@@ -119,6 +119,14 @@ BroadcastLayout makeBroadcastLayout(const Shape &out,
 /// The broadcast shape of all valid tensors in `ts`, or an error.
 llvm::Expected<Shape> broadcastTensors(llvm::ArrayRef<Tensor> ts);
 
+/// Largest result, in bytes, that a reference kernel allocates when the size
+/// comes from tensor data (broadcasts, shapes, repeats, pads, depth ...): a
+/// bigger one is an Error rather than an abort inside the allocator.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 32;
+/// A zeroed tensor of static shape `s`, or an error if it exceeds
+/// kMaxTensorBytes.
+llvm::Expected<Tensor> allocTensor(DType t, const Shape &s);
+
 /// Element count above which an elementwise loop is split over threads.
 constexpr int64_t kParallelElems = 1 << 15;
 
@@ -243,6 +251,9 @@ Tensor toF32(const Tensor &t);
 // Shared shape inference
 //===----------------------------------------------------------------------===//
 
+/// Error naming the first attribute that Ops.def marks required and the node
+/// lacks (the typed getters assert on those).
+llvm::Error checkRequiredAttrs(const Node &n);
 /// Checks that input `i` exists and that its dtype is in `mask`.
 llvm::Error checkInputDType(const Node &n, unsigned i, unsigned mask);
 /// Output 0 gets the broadcast shape of all present inputs; all present

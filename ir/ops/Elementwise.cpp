@@ -136,7 +136,10 @@ llvm::Error applyBinary(const Op &op, const Tensor &a, const Tensor &b,
   if (a.dtype() != b.dtype())
     return makeError("operand dtypes differ (" + dtypeName(a.dtype()) + " vs " +
                      dtypeName(b.dtype()) + ")");
-  y = Tensor(Op::kBoolOut ? DType::Bool : a.dtype(), s);
+  auto yt = allocTensor(Op::kBoolOut ? DType::Bool : a.dtype(), s);
+  if (!yt)
+    return yt.takeError();
+  y = std::move(*yt);
   bool ok = dispatchDType<Mask>(a.dtype(), [&](auto tag) {
     using T = typename Storage<decltype(tag)::value>::type;
     using O = std::conditional_t<Op::kBoolOut, uint8_t, T>;
@@ -157,6 +160,8 @@ llvm::Error needInputs(llvm::ArrayRef<Tensor> in, size_t n) {
 template <class Op, unsigned Mask>
 llvm::Error computeBinary(const Node &n, llvm::ArrayRef<Tensor> in,
                           std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = needInputs(in, 2))
     return e;
   auto s = broadcastTensors(in.take_front(2));
@@ -217,7 +222,10 @@ llvm::Error computePow(const Node &n, llvm::ArrayRef<Tensor> in,
   const Tensor &x = in[0];
   bool intExp = !isFloat(in[1].dtype());
   Tensor e = in[1].castTo(intExp ? DType::I64 : DType::F32);
-  Tensor y(x.dtype(), *s);
+  auto yt = allocTensor(x.dtype(), *s);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   bool ok = dispatchDType<kMaskArith>(x.dtype(), [&](auto tag) {
     using T = typename Storage<decltype(tag)::value>::type;
     if (intExp) {
@@ -253,7 +261,10 @@ llvm::Error computeWhere(const Node &n, llvm::ArrayRef<Tensor> in,
   auto s = broadcastTensors(in.take_front(3));
   if (!s)
     return s.takeError();
-  Tensor y(in[1].dtype(), *s);
+  auto yt = allocTensor(in[1].dtype(), *s);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   dispatchBySize(dtypeSize(y.dtype()), [&](auto u) {
     using U = decltype(u);
     broadcastMap<U, uint8_t, U, U>(ctx, y, {&in[0], &in[1], &in[2]},
@@ -284,6 +295,8 @@ llvm::Error inferPow(Node &n) {
 }
 
 llvm::Error inferBitShift(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   const std::string &d = n.getString("direction");
   if (d != "LEFT" && d != "RIGHT")
     return makeError("direction must be \"LEFT\" or \"RIGHT\", got \"" + d + "\"");

@@ -97,7 +97,10 @@ llvm::Error computeGather(const Node &n, llvm::ArrayRef<Tensor> in,
     os.mutableDims().push_back(xs[d]);
     inner *= xs[d];
   }
-  Tensor y(x.dtype(), os);
+  auto yt = allocTensor(x.dtype(), os);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   size_t chunk = size_t(inner) * dtypeSize(x.dtype());
   uint8_t *dst = y.raw();
   for (int64_t o = 0; o < outer && chunk; ++o)
@@ -387,7 +390,10 @@ llvm::Error computeGatherND(const Node &n, llvm::ArrayRef<Tensor> in,
     os.mutableDims().push_back(ix[d]);
   for (size_t d = size_t(b + p->k); d < x.shape().rank(); ++d)
     os.mutableDims().push_back(x.shape()[d]);
-  Tensor y(x.dtype(), os);
+  auto yt = allocTensor(x.dtype(), os);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   size_t es = dtypeSize(x.dtype()), chunk = size_t(p->slice) * es;
   for (int64_t bt = 0; bt < p->batch; ++bt)
     for (int64_t t = 0; t < p->tuples; ++t) {
@@ -513,7 +519,10 @@ llvm::Error computeOneHot(const Node &n, llvm::ArrayRef<Tensor> in,
   if (auto c = checkedProduct(os.dims()); !c)
     return c.takeError();
   const Tensor &vals = in[2];
-  Tensor y(vals.dtype(), os);
+  auto yt = allocTensor(vals.dtype(), os);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   size_t es = dtypeSize(vals.dtype());
   for (int64_t i = 0; i < y.numElements(); ++i)
     std::memcpy(y.raw() + size_t(i) * es, vals.raw(), es);

@@ -90,6 +90,8 @@ Tensor permuted(KernelContext &ctx, const Tensor &in, llvm::ArrayRef<int64_t> vi
 //===----------------------------------------------------------------------===//
 
 llvm::Error inferConstant(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   const Tensor &t = n.getTensor("value");
   if (!t.isValid())
     return makeError("constant has no value");
@@ -99,6 +101,8 @@ llvm::Error inferConstant(Node &n) {
 
 llvm::Error computeConstant(const Node &n, llvm::ArrayRef<Tensor>,
                             std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   const Tensor &t = n.getTensor("value");
   if (!t.isValid())
     return makeError("constant has no value");
@@ -107,6 +111,8 @@ llvm::Error computeConstant(const Node &n, llvm::ArrayRef<Tensor>,
 }
 
 llvm::Error inferCast(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireNodeInputs(n, 1))
     return e;
   setOutput(n, 0, n.getType("to"), n.input(0)->shape());
@@ -115,6 +121,8 @@ llvm::Error inferCast(Node &n) {
 
 llvm::Error computeCast(const Node &n, llvm::ArrayRef<Tensor> in,
                         std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireInputs(in, 1))
     return e;
   DType to = n.getType("to");
@@ -296,6 +304,8 @@ llvm::Expected<Shape> unsqueezeShape(const Shape &in, llvm::ArrayRef<int64_t> ax
 
 template <llvm::Expected<Shape> (*F)(const Shape &, llvm::ArrayRef<int64_t>)>
 llvm::Error inferAxesView(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireNodeInputs(n, 1))
     return e;
   auto s = F(n.input(0)->shape(), n.getInts("axes"));
@@ -308,6 +318,8 @@ llvm::Error inferAxesView(Node &n) {
 template <llvm::Expected<Shape> (*F)(const Shape &, llvm::ArrayRef<int64_t>)>
 llvm::Error computeAxesView(const Node &n, llvm::ArrayRef<Tensor> in,
                             std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireInputs(in, 1))
     return e;
   auto s = F(in[0].shape(), n.getInts("axes"));
@@ -417,6 +429,8 @@ llvm::Expected<BlockPlan> blockPlan(const Node &n, const Shape &x, bool toSpace)
 }
 
 template <bool ToSpace> llvm::Error inferBlock(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireNodeInputs(n, 1))
     return e;
   auto p = blockPlan(n, n.input(0)->shape(), ToSpace);
@@ -429,6 +443,8 @@ template <bool ToSpace> llvm::Error inferBlock(Node &n) {
 template <bool ToSpace>
 llvm::Error computeBlock(const Node &n, llvm::ArrayRef<Tensor> in,
                          std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireInputs(in, 1))
     return e;
   auto p = blockPlan(n, in[0].shape(), ToSpace);
@@ -443,6 +459,8 @@ llvm::Error computeBlock(const Node &n, llvm::ArrayRef<Tensor> in,
 //===----------------------------------------------------------------------===//
 
 llvm::Error inferConcat(Node &n) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (n.numInputs() == 0 || !n.input(0))
     return makeError("needs at least one input");
   Value *first = n.input(0);
@@ -482,6 +500,8 @@ llvm::Error inferConcat(Node &n) {
 
 llvm::Error computeConcat(const Node &n, llvm::ArrayRef<Tensor> in,
                           std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkRequiredAttrs(n))
+    return e;
   if (llvm::Error e = requireInputs(in, in.empty() ? 1 : in.size()))
     return e;
   const Shape &s0 = in[0].shape();
@@ -710,7 +730,10 @@ llvm::Error computeConstantOfShape(const Node &n, llvm::ArrayRef<Tensor> in,
   auto s = shapeFromInts(in[0].toInts());
   if (!s)
     return s.takeError();
-  Tensor y(v->dtype(), *s);
+  auto yt = allocTensor(v->dtype(), *s);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   dispatchBySize(dtypeSize(y.dtype()), [&](auto u) {
     using U = decltype(u);
     U x = *reinterpret_cast<const U *>(v->raw());
@@ -769,7 +792,10 @@ llvm::Error computeRange(const Node &n, llvm::ArrayRef<Tensor> in,
   auto len = rangeLength(in[0].getDouble(0), in[1].getDouble(0), in[2].getDouble(0));
   if (!len)
     return len.takeError();
-  Tensor y(in[0].dtype(), Shape{*len});
+  auto yt = allocTensor(in[0].dtype(), Shape{*len});
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   bool ok = dispatchDType<kRangeMask>(y.dtype(), [&](auto tag) {
     using T = typename Storage<decltype(tag)::value>::type;
     T start = in[0].data<T>()[0], delta = in[2].data<T>()[0];

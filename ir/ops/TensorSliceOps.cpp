@@ -320,7 +320,10 @@ llvm::Error computePad(const Node &n, llvm::ArrayRef<Tensor> in,
     for (int64_t o = 0; o < od; ++o)
       maps[d][size_t(o)] = padSource(o, xs[d], p->before[d], *mode);
   }
-  Tensor y(x.dtype(), *os);
+  auto yt = allocTensor(x.dtype(), *os);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   int64_t total = y.numElements();
   if (total == 0) {
     out = {std::move(y)};
@@ -414,7 +417,10 @@ llvm::Error computeExpand(const Node &n, llvm::ArrayRef<Tensor> in,
   auto s = expandShape(x.shape(), in[1].toInts());
   if (!s)
     return s.takeError();
-  Tensor y(x.dtype(), *s);
+  auto yt = allocTensor(x.dtype(), *s);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   auto st = rowStrides(x.shape());
   size_t lead = s->rank() - x.shape().rank();
   llvm::SmallVector<int64_t, 6> vst(s->rank(), 0);
@@ -473,7 +479,10 @@ llvm::Error computeTile(const Node &n, llvm::ArrayRef<Tensor> in,
   auto s = tileShape(x.shape(), reps);
   if (!s)
     return s.takeError();
-  Tensor y(x.dtype(), *s);
+  auto yt = allocTensor(x.dtype(), *s);
+  if (!yt)
+    return yt.takeError();
+  Tensor &y = *yt;
   // The output is the view [r0, d0, r1, d1, ...] with the repeat dims at
   // stride 0.
   auto st = rowStrides(x.shape());

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <numeric>
+#include <random>
 
 using namespace onntc;
 using namespace onntc::test;
@@ -417,4 +418,122 @@ TEST_CASE("every TensorOps op has hooks", "[ir][tensorops]") {
     CHECK(opHooks(i.kind).infer);
     CHECK(opHooks(i.kind).compute);
   }
+}
+
+namespace {
+
+AttrValue randomAttr(AttrKind k, std::mt19937 &rng) {
+  static const int64_t ints[] = {-2, -1, 0, 1, 2, 3};
+  static const char *strs[] = {"none", "tanh", "LEFT", "RIGHT", "constant", "reflect",
+                               "edge", "wrap", "DCR", "CRD", "add", "mul", "max", "x"};
+  switch (k) {
+  case AttrKind::Int: return ints[rng() % 6];
+  case AttrKind::Float: return float(int(rng() % 5) - 2) * 0.5f;
+  case AttrKind::String: return std::string(strs[rng() % 14]);
+  case AttrKind::Ints: {
+    std::vector<int64_t> v(rng() % 4);
+    for (int64_t &x : v)
+      x = ints[rng() % 6];
+    return v;
+  }
+  case AttrKind::Floats: return std::vector<float>{};
+  case AttrKind::Strings: return std::vector<std::string>{};
+  case AttrKind::Tensor: {
+    int64_t c = int64_t(rng() % 3);
+    return Tensor::fromInts(DType::I64, Shape{c}, std::vector<int64_t>(size_t(c), 7));
+  }
+  case AttrKind::Type: return DType(rng() % 10);
+  }
+  return int64_t(0);
+}
+
+} // namespace
+
+TEST_CASE("inference and kernels survive odd operands", "[ir][tensorops][robust]") {
+  std::vector<OpKind> kinds;
+#define OP(Id, ...) kinds.push_back(OpKind::Id);
+#define ATTR(...)
+#include "ir/ops/Activation.def"
+#define OP(Id, ...) kinds.push_back(OpKind::Id);
+#define ATTR(...)
+#include "ir/ops/Elementwise.def"
+#define OP(Id, ...) kinds.push_back(OpKind::Id);
+#define ATTR(...)
+#include "ir/ops/TensorOps.def"
+#undef OP
+#undef ATTR
+  const int64_t odd[] = {std::numeric_limits<int64_t>::min(), -kMax, -5, -2, -1, 0,
+                         1, 2, 3, 4, kMax};
+  const DType dts[] = {DType::F32, DType::I64, DType::I32, DType::Bool, DType::U8, DType::F16};
+  std::mt19937 rng(20261122);
+  KernelContext ctx(2);
+  int inferredOk = 0, ranOk = 0, both = 0;
+  for (OpKind k : kinds) {
+    const OpInfo &info = opInfo(k);
+    for (int trial = 0; trial < 300; ++trial) {
+      int maxIn = info.maxInputs < 0 ? 4 : info.maxInputs;
+      int nIn = info.minInputs + int(rng() % unsigned(maxIn - info.minInputs + 1));
+      Graph g;
+      std::vector<Value *> ins;
+      std::vector<Tensor> vals;
+      for (int i = 0; i < nIn; ++i) {
+        if (i >= info.minInputs && rng() % 5 == 0) {
+          ins.push_back(nullptr);
+          vals.emplace_back();
+          continue;
+        }
+        Shape s;
+        for (unsigned r = rng() % 4; r > 0; --r)
+          s.mutableDims().push_back(int64_t(rng() % 4));
+        if (rng() % 3 == 0) // shape-like: short 1-D vectors
+          s = Shape{int64_t(rng() % 5)};
+        Tensor t(dts[rng() % 6], s);
+        for (int64_t e = 0; e < t.numElements(); ++e) {
+          if (isFloat(t.dtype()))
+            t.setDouble(e, double(int(rng() % 9) - 4) * 0.75);
+          else
+            t.setInt(e, odd[rng() % 11]);
+        }
+        std::string name = "x" + std::to_string(i);
+        ins.push_back(rng() % 2 ? g.createConstant(name, t)->output()
+                                : g.addInput(name, t.type()));
+        vals.push_back(t);
+      }
+      int maxOut = info.maxOutputs < 0 ? 3 : info.maxOutputs;
+      unsigned nOut = unsigned(info.minOutputs) +
+                      unsigned(rng() % unsigned(maxOut - info.minOutputs + 1));
+      Node *n = g.createNode(k, ins, std::vector<std::string>(nOut), "n");
+      for (const AttrSpec &a : info.attrs)
+        if (rng() % 3 != 0)
+          n->setAttr(a.name, randomAttr(a.kind, rng));
+      INFO(info.name.str() << " trial " << trial);
+      llvm::Error e = opHooks(k).infer(*n);
+      bool inferred = !e;
+      llvm::consumeError(std::move(e));
+      auto r = runNode(*n, vals, ctx);
+      inferredOk += inferred;
+      if (!r) {
+        llvm::consumeError(r.takeError());
+        continue;
+      }
+      ++ranOk;
+      if (!inferred)
+        continue;
+      ++both;
+      // Where both succeed they must agree on dtype and static dims.
+      for (unsigned o = 0; o < n->numOutputs(); ++o) {
+        const TensorType &t = n->output(o)->type();
+        const Tensor &v = (*r)[o];
+        REQUIRE(v.isValid());
+        CHECK(v.dtype() == t.dtype);
+        REQUIRE(v.shape().rank() == t.shape.rank());
+        for (size_t d = 0; d < t.shape.rank(); ++d)
+          if (t.shape[d] >= 0)
+            CHECK(v.shape()[d] == t.shape[d]);
+      }
+    }
+  }
+  // The generator must reach the success paths, not only the errors.
+  CHECK(inferredOk > 1000);
+  CHECK(both > 500);
 }
