@@ -63,8 +63,8 @@ llvm::Error expandInto(llvm::StringRef passes, std::vector<Step> &out,
     }
     const PassInfo *p = findPass(name);
     if (!p)
-      return makeError("unknown pass or pipeline '" + name + "' (known: " +
-                       knownNames() + ")");
+      return makeError("unknown pass or pipeline '" + name +
+                       "' (known: " + knownNames() + ")");
     out.push_back({p, std::nullopt});
   }
   return llvm::Error::success();
@@ -90,7 +90,8 @@ const PipelineInfo *findPipeline(llvm::StringRef name) {
   return nullptr;
 }
 
-llvm::Expected<std::vector<std::string>> expandPipeline(llvm::StringRef passes) {
+llvm::Expected<std::vector<std::string>>
+expandPipeline(llvm::StringRef passes) {
   std::vector<Step> steps;
   if (llvm::Error e = expandInto(passes, steps, 0))
     return e;
@@ -102,14 +103,15 @@ llvm::Expected<std::vector<std::string>> expandPipeline(llvm::StringRef passes) 
 }
 
 llvm::Error runPipeline(Module &m, const PipelineOptions &opts,
-                        KernelContext &kernels, llvm::StringMap<int64_t> *stats) {
+                        KernelContext &kernels,
+                        llvm::StringMap<int64_t> *stats) {
   std::vector<Step> steps;
   if (llvm::Error e = expandInto(opts.passes, steps, 0))
     return e;
   for (const std::string &p : opts.printAfter)
     if (!findPass(p))
-      return makeError("--print-after: unknown pass '" + p + "' (known: " +
-                       knownNames() + ")");
+      return makeError("--print-after: unknown pass '" + p +
+                       "' (known: " + knownNames() + ")");
   if (!opts.stopAfter.empty()) {
     if (!findPass(opts.stopAfter))
       return makeError("--stop-after: unknown pass '" + opts.stopAfter +
@@ -131,13 +133,15 @@ llvm::Error runPipeline(Module &m, const PipelineOptions &opts,
     }
     const PassInfo &p = *step.pass;
     if (m.stage < p.minStage || m.stage > p.maxStage)
-      return makeError("pass '" + p.argument + "' works on " + stageName(p.minStage) +
-                       (p.minStage == p.maxStage ? "" : " to " + stageName(p.maxStage).str()) +
-                       " modules, but module '" + m.name + "' is " +
-                       stageName(m.stage));
+      return makeError(
+          "pass '" + p.argument + "' works on " + stageName(p.minStage) +
+          (p.minStage == p.maxStage ? ""
+                                    : " to " + stageName(p.maxStage).str()) +
+          " modules, but module '" + m.name + "' is " + stageName(m.stage));
     auto t0 = std::chrono::steady_clock::now();
     if (llvm::Error e = p.run(m, ctx))
-      return makeError("pass '" + p.argument + "' failed: " + llvm::toString(std::move(e)));
+      return makeError("pass '" + p.argument +
+                       "' failed: " + llvm::toString(std::move(e)));
     if (opts.timing) {
       double ms = std::chrono::duration<double, std::milli>(
                       std::chrono::steady_clock::now() - t0)

@@ -99,15 +99,18 @@ llvm::Expected<std::vector<std::string>> expandPipeline(llvm::StringRef passes);
 /// --stop-after, --fold-limit and --pass-timing on a CLI11 app. A template so
 /// that the IR library does not depend on CLI11; tools include CLI/CLI.hpp.
 template <typename App> void addPipelineOptions(App &app, PipelineOptions &o) {
-  app.add_option("--passes", o.passes,
-                 "comma-separated passes and pipelines to run (default: optimize)");
+  app.add_option(
+      "--passes", o.passes,
+      "comma-separated passes and pipelines to run (default: optimize)");
   app.add_option("--print-after", o.printAfter,
                  "print the IR after this pass (repeatable)");
-  app.add_flag("--print-after-all", o.printAfterAll, "print the IR after every pass");
+  app.add_flag("--print-after-all", o.printAfterAll,
+               "print the IR after every pass");
   app.add_flag("--verify-each", o.verifyEach, "verify the IR after every pass");
   app.add_option("--stop-after", o.stopAfter, "stop after this pass");
-  app.add_option("--fold-limit", o.foldElementLimit,
-                 "largest result (elements) constant folding creates from smaller inputs");
+  app.add_option(
+      "--fold-limit", o.foldElementLimit,
+      "largest result (elements) constant folding creates from smaller inputs");
   app.add_flag("--pass-timing", o.timing, "print the time each pass takes");
 }
 

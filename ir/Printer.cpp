@@ -122,8 +122,8 @@ static std::string denseDecimal(const Tensor &t) {
 
 static std::string denseHex(const Tensor &t) {
   std::string out = "dense<\"0x";
-  out += llvm::toHex(llvm::StringRef(reinterpret_cast<const char *>(t.raw()),
-                                     t.byteSize()));
+  out += llvm::toHex(
+      llvm::StringRef(reinterpret_cast<const char *>(t.raw()), t.byteSize()));
   return out + "\">";
 }
 
@@ -189,7 +189,8 @@ static bool equalsDefault(const OpInfo &info, llvm::StringRef name,
   case AttrKind::Int:
     return std::get<int64_t>(v) == std::get<int64_t>(spec->defaultValue);
   case AttrKind::String:
-    return std::get<std::string>(v) == std::get<std::string>(spec->defaultValue);
+    return std::get<std::string>(v) ==
+           std::get<std::string>(spec->defaultValue);
   case AttrKind::Ints:
     return std::get<std::vector<int64_t>>(v) ==
            std::get<std::vector<int64_t>>(spec->defaultValue);
@@ -204,9 +205,12 @@ static bool equalsDefault(const OpInfo &info, llvm::StringRef name,
 
 static std::string attrLiteral(const AttrValue &v) {
   switch (attrKindOf(v)) {
-  case AttrKind::Int: return std::to_string(std::get<int64_t>(v));
-  case AttrKind::Float: return formatFloat(std::get<float>(v));
-  case AttrKind::String: return quoteString(std::get<std::string>(v));
+  case AttrKind::Int:
+    return std::to_string(std::get<int64_t>(v));
+  case AttrKind::Float:
+    return formatFloat(std::get<float>(v));
+  case AttrKind::String:
+    return quoteString(std::get<std::string>(v));
   case AttrKind::Ints: {
     std::string s = "[";
     const auto &xs = std::get<std::vector<int64_t>>(v);
@@ -228,8 +232,10 @@ static std::string attrLiteral(const AttrValue &v) {
       s += (i ? ", " : "") + quoteString(xs[i]);
     return s + "]";
   }
-  case AttrKind::Type: return dtypeName(std::get<DType>(v)).str();
-  case AttrKind::Tensor: break; // printed by the caller
+  case AttrKind::Type:
+    return dtypeName(std::get<DType>(v)).str();
+  case AttrKind::Tensor:
+    break; // printed by the caller
   }
   return "";
 }
@@ -253,7 +259,8 @@ std::string Printer::node(const Node &n, unsigned indent, bool withRegions) {
     out += "(";
     for (unsigned i = 0; i < n.numInputs(); ++i) {
       Value *v = n.input(i);
-      out += (i ? ", " : "") + (v ? printValueName(v->name()) : std::string("none"));
+      out += (i ? ", " : "") +
+             (v ? printValueName(v->name()) : std::string("none"));
     }
     out += ")";
   }
@@ -275,7 +282,8 @@ std::string Printer::node(const Node &n, unsigned indent, bool withRegions) {
       out += (i ? ", " : "") + printSymbol(name) + " = ";
       if (attrKindOf(v) == AttrKind::Tensor) {
         const Tensor &t = std::get<Tensor>(v);
-        std::string key = (n.numOutputs() ? n.output()->name() : n.name()) + "." + name;
+        std::string key =
+            (n.numOutputs() ? n.output()->name() : n.name()) + "." + name;
         out += tensorLiteral(t, key) + " : " + printType(t.type());
       } else {
         out += attrLiteral(v);
@@ -290,9 +298,14 @@ std::string Printer::node(const Node &n, unsigned indent, bool withRegions) {
       out += (i ? ", " : "") + printType(n.output(i)->type());
   }
   switch (n.placement()) {
-  case Placement::Unassigned: break;
-  case Placement::Tpu: out += " on tpu"; break;
-  case Placement::Cpu: out += " on cpu"; break;
+  case Placement::Unassigned:
+    break;
+  case Placement::Tpu:
+    out += " on tpu";
+    break;
+  case Placement::Cpu:
+    out += " on cpu";
+    break;
   }
   out += printLoc(n.loc());
   if (withRegions && !n.regions().empty()) {
@@ -308,7 +321,8 @@ void Printer::graph(const Graph &g, std::string &out, unsigned indent) {
   out += std::string(indent, ' ') + "graph (";
   for (size_t i = 0; i < g.inputs().size(); ++i) {
     const Value *v = g.inputs()[i];
-    out += (i ? ", " : "") + printValueName(v->name()) + ": " + printType(v->type());
+    out += (i ? ", " : "") + printValueName(v->name()) + ": " +
+           printType(v->type());
   }
   out += ") -> (";
   for (size_t i = 0; i < g.outputs().size(); ++i)
@@ -319,7 +333,8 @@ void Printer::graph(const Graph &g, std::string &out, unsigned indent) {
   out += std::string(indent, ' ') + "}\n";
 }
 
-void printModule(const Module &m, llvm::raw_ostream &os, const PrintOptions &opts) {
+void printModule(const Module &m, llvm::raw_ostream &os,
+                 const PrintOptions &opts) {
   Printer p(opts);
   std::string body;
   p.graph(m.graph, body, 0);

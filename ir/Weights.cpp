@@ -34,7 +34,9 @@ const DType kFileOrder[] = {DType::F32, DType::F16, DType::BF16, DType::I8,
                             DType::U8,  DType::I16, DType::U16,  DType::I32,
                             DType::I64, DType::Bool};
 
-uint64_t alignUp(uint64_t x) { return (x + kWeightsAlign - 1) / kWeightsAlign * kWeightsAlign; }
+uint64_t alignUp(uint64_t x) {
+  return (x + kWeightsAlign - 1) / kWeightsAlign * kWeightsAlign;
+}
 
 void putU8(std::string &s, uint8_t v) { s.push_back(char(v)); }
 void putU16(std::string &s, uint16_t v) {
@@ -62,15 +64,20 @@ class Reader {
 public:
   Reader(llvm::StringRef data, uint64_t pos, uint64_t end)
       : data_(data), pos_(pos), end_(end) {}
-  bool u8(uint8_t &v) { return take(1, [&](const char *p) { v = uint8_t(*p); }); }
+  bool u8(uint8_t &v) {
+    return take(1, [&](const char *p) { v = uint8_t(*p); });
+  }
   bool u16(uint16_t &v) {
-    return take(2, [&](const char *p) { v = llvm::support::endian::read16le(p); });
+    return take(2,
+                [&](const char *p) { v = llvm::support::endian::read16le(p); });
   }
   bool u32(uint32_t &v) {
-    return take(4, [&](const char *p) { v = llvm::support::endian::read32le(p); });
+    return take(4,
+                [&](const char *p) { v = llvm::support::endian::read32le(p); });
   }
   bool u64(uint64_t &v) {
-    return take(8, [&](const char *p) { v = llvm::support::endian::read64le(p); });
+    return take(8,
+                [&](const char *p) { v = llvm::support::endian::read64le(p); });
   }
   bool bytes(uint64_t n, llvm::StringRef &out) {
     if (n > end_ - pos_)
@@ -118,7 +125,8 @@ WeightsFile::open(llvm::StringRef path, llvm::StringRef displayName) {
   auto mb = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                         /*RequiresNullTerminator=*/false);
   if (!mb)
-    return makeError(shown + ": cannot read weights file: " + mb.getError().message() +
+    return makeError(shown +
+                     ": cannot read weights file: " + mb.getError().message() +
                      "; it must sit next to the .tir file that names it");
   return fromBuffer((*mb)->getBuffer(), shown);
 }
@@ -127,8 +135,9 @@ llvm::Expected<std::unique_ptr<WeightsFile>>
 WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
   std::string name = displayName.str();
   auto fail = [&](const llvm::Twine &msg) {
-    return makeError(name + ": " + msg +
-                     " (the weights file is corrupt or truncated; write it again)");
+    return makeError(
+        name + ": " + msg +
+        " (the weights file is corrupt or truncated; write it again)");
   };
   if (data.size() < kHeaderSize)
     return fail("file has " + llvm::Twine(data.size()) +
@@ -138,22 +147,22 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
   Reader h(data, 8, kHeaderSize);
   uint32_t version = 0, count = 0;
   uint64_t indexOffset = 0, indexSize = 0, dataOffset = 0, dataSize = 0;
-  (void)(h.u32(version) && h.u32(count) && h.u64(indexOffset) && h.u64(indexSize) &&
-         h.u64(dataOffset) && h.u64(dataSize));
+  (void)(h.u32(version) && h.u32(count) && h.u64(indexOffset) &&
+         h.u64(indexSize) && h.u64(dataOffset) && h.u64(dataSize));
   if (version != kWeightsVersion)
     return makeError(name + ": weights file version " + llvm::Twine(version) +
                      " is not supported (this build reads version " +
                      llvm::Twine(kWeightsVersion) + ")");
   if (indexOffset != kHeaderSize || indexSize > data.size() - kHeaderSize)
-    return fail("index [" + llvm::Twine(indexOffset) + ", +" + llvm::Twine(indexSize) +
-                ") lies outside the file");
+    return fail("index [" + llvm::Twine(indexOffset) + ", +" +
+                llvm::Twine(indexSize) + ") lies outside the file");
   if (dataOffset % kWeightsAlign != 0 || dataOffset < indexOffset + indexSize)
     return fail("data region offset " + llvm::Twine(dataOffset) +
                 " is misaligned or overlaps the index");
   if (dataOffset > data.size() || dataSize != data.size() - dataOffset)
-    return fail("data region [" + llvm::Twine(dataOffset) + ", +" + llvm::Twine(dataSize) +
-                ") does not end at the end of the " + llvm::Twine(data.size()) +
-                "-byte file");
+    return fail("data region [" + llvm::Twine(dataOffset) + ", +" +
+                llvm::Twine(dataSize) + ") does not end at the end of the " +
+                llvm::Twine(data.size()) + "-byte file");
 
   std::unique_ptr<WeightsFile> wf(new WeightsFile());
   wf->name_ = name;
@@ -174,7 +183,8 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
       return fail(where + " runs past the end of the index");
     std::optional<DType> dt = dtypeFromFileCode(code);
     if (!dt)
-      return fail(where + " has unknown element type code " + llvm::Twine(unsigned(code)));
+      return fail(where + " has unknown element type code " +
+                  llvm::Twine(unsigned(code)));
     if (rank > kMaxRank)
       return fail(where + " has rank " + llvm::Twine(unsigned(rank)));
     Shape shape;
@@ -184,7 +194,8 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
       if (!r.u64(dim))
         return fail(where + " runs past the end of the index");
       if (int64_t(dim) < 0 || (dim && elems > (uint64_t(1) << 62) / dim))
-        return fail(where + " has a bad dimension " + llvm::Twine(int64_t(dim)));
+        return fail(where + " has a bad dimension " +
+                    llvm::Twine(int64_t(dim)));
       elems *= dim;
       shape.mutableDims().push_back(int64_t(dim));
     }
@@ -192,15 +203,16 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
     if (!r.u64(offset) || !r.u64(size))
       return fail(where + " runs past the end of the index");
     if (size != elems * dtypeSize(*dt))
-      return fail(where + " stores " + llvm::Twine(size) + " bytes but its type " +
-                  TensorType(*dt, shape).str() + " needs " +
-                  llvm::Twine(elems * dtypeSize(*dt)));
+      return fail(where + " stores " + llvm::Twine(size) +
+                  " bytes but its type " + TensorType(*dt, shape).str() +
+                  " needs " + llvm::Twine(elems * dtypeSize(*dt)));
     if (offset % kWeightsAlign != 0)
       return fail(where + " data offset " + llvm::Twine(offset) +
                   " is not 64-byte aligned");
     if (offset > dataSize || size > dataSize - offset)
-      return fail(where + " data [" + llvm::Twine(offset) + ", +" + llvm::Twine(size) +
-                  ") lies outside the " + llvm::Twine(dataSize) + "-byte data region");
+      return fail(where + " data [" + llvm::Twine(offset) + ", +" +
+                  llvm::Twine(size) + ") lies outside the " +
+                  llvm::Twine(dataSize) + "-byte data region");
     if (wf->tensors_.count(key))
       return fail("key '" + key + "' appears twice");
     Tensor t(*dt, shape);
@@ -247,7 +259,8 @@ std::string WeightsWriter::add(llvm::StringRef preferredKey, const Tensor &t) {
       if (o.dtype() == t.dtype() && o.shape() == t.shape())
         return entries_[idx].first;
     }
-  std::string base = preferredKey.empty() ? std::string("w") : preferredKey.str();
+  std::string base =
+      preferredKey.empty() ? std::string("w") : preferredKey.str();
   std::string key = base;
   for (unsigned n = 1; used_.count(key); ++n)
     key = base + "_" + std::to_string(n);
@@ -319,7 +332,8 @@ llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data) {
   if (llvm::Error e = tmp->keep(path)) {
     std::string msg = llvm::toString(std::move(e));
     llvm::consumeError(tmp->discard());
-    return makeError(path + ": cannot rename the temporary file into place: " + msg);
+    return makeError(path +
+                     ": cannot rename the temporary file into place: " + msg);
   }
   return llvm::Error::success();
 }

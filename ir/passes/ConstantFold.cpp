@@ -28,7 +28,8 @@ void replaceByConstants(Graph &g, Node *n, std::vector<Tensor> ts) {
     Value *old = n->output(i);
     TensorType ty = ts[i].type();
     ty.quant = old->type().quant;
-    Node *c = g.createConstant(old->name() + "_folded", std::move(ts[i]), n->loc(), n);
+    Node *c = g.createConstant(old->name() + "_folded", std::move(ts[i]),
+                               n->loc(), n);
     c->output()->setType(ty);
     c->setName(old->name());
     consts.push_back(c);
@@ -72,7 +73,8 @@ bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
     const Shape &s = n->input(0)->shape();
     if (!s.isStatic())
       return false;
-    replaceByConstants(g, n, {Tensor::fromInts(DType::I64, Shape{}, {s.numElements()})});
+    replaceByConstants(
+        g, n, {Tensor::fromInts(DType::I64, Shape{}, {s.numElements()})});
     bump(ctx, "fold-shapes.size");
     return true;
   }
@@ -101,7 +103,8 @@ bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
         return false;
       vals.push_back(s[size_t(start + k)]);
     }
-    replaceByConstants(g, n, {Tensor::fromInts(DType::I64, idx->shape(), vals)});
+    replaceByConstants(g, n,
+                       {Tensor::fromInts(DType::I64, idx->shape(), vals)});
     bump(ctx, "fold-shapes.gather");
     return true;
   }
@@ -112,7 +115,8 @@ bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
 
 /// Evaluates `n` if all its inputs are constant. Returns true if replaced.
 llvm::Expected<bool> foldConstant(Graph &g, Node *n, PassContext &ctx) {
-  if (n->numInputs() == 0 || !opHooks(n->kind()).compute || !n->regions().empty())
+  if (n->numInputs() == 0 || !opHooks(n->kind()).compute ||
+      !n->regions().empty())
     return false;
   std::vector<Tensor> args;
   int64_t inElems = 0;
@@ -193,11 +197,13 @@ llvm::Error foldGraph(Graph &g, PassContext &ctx, bool evaluate) {
 } // namespace
 
 llvm::Error runFoldShapesPass(Module &m, PassContext &ctx) {
-  return forEachGraph(m.graph, [&](Graph &g) { return foldGraph(g, ctx, false); });
+  return forEachGraph(m.graph,
+                      [&](Graph &g) { return foldGraph(g, ctx, false); });
 }
 
 llvm::Error runConstantFoldPass(Module &m, PassContext &ctx) {
-  return forEachGraph(m.graph, [&](Graph &g) { return foldGraph(g, ctx, true); });
+  return forEachGraph(m.graph,
+                      [&](Graph &g) { return foldGraph(g, ctx, true); });
 }
 
 llvm::Error runInferTypesPass(Module &m, PassContext &ctx) {

@@ -19,10 +19,12 @@ const Tensor *f32Const(const Value *v) {
   return t && t->dtype() == DType::F32 ? t : nullptr;
 }
 
-Value *newConstant(Graph &g, Node *before, const Value *like, llvm::StringRef suffix,
-                   Tensor t) {
-  std::string base = (like ? like->name() : before->output()->name()) + suffix.str();
-  Node *c = g.createConstant(g.uniqueName(base), std::move(t), before->loc(), before);
+Value *newConstant(Graph &g, Node *before, const Value *like,
+                   llvm::StringRef suffix, Tensor t) {
+  std::string base =
+      (like ? like->name() : before->output()->name()) + suffix.str();
+  Node *c =
+      g.createConstant(g.uniqueName(base), std::move(t), before->loc(), before);
   return c->output();
 }
 
@@ -30,9 +32,11 @@ Value *newConstant(Graph &g, Node *before, const Value *like, llvm::StringRef su
 bool foldOne(Graph &g, Node *bn) {
   Value *x = bn->input(0);
   Node *p = x->producer();
-  if (!p || x->uses().size() != 1 || isGraphOutput(g, x) || p->numOutputs() != 1)
+  if (!p || x->uses().size() != 1 || isGraphOutput(g, x) ||
+      p->numOutputs() != 1)
     return false;
-  bool conv = p->kind() == OpKind::Conv, deconv = p->kind() == OpKind::ConvTranspose,
+  bool conv = p->kind() == OpKind::Conv,
+       deconv = p->kind() == OpKind::ConvTranspose,
        gemm = p->kind() == OpKind::Gemm;
   if (!conv && !deconv && !gemm)
     return false;
@@ -43,7 +47,8 @@ bool foldOne(Graph &g, Node *bn) {
   if (!gamma || !beta || !mean || !var || !w || (p->input(2) && !b))
     return false;
   int64_t c = gamma->numElements();
-  if (beta->numElements() != c || mean->numElements() != c || var->numElements() != c)
+  if (beta->numElements() != c || mean->numElements() != c ||
+      var->numElements() != c)
     return false;
   if (x->shape().rank() < 2 || x->shape()[1] != c)
     return false;
@@ -51,7 +56,8 @@ bool foldOne(Graph &g, Node *bn) {
   float eps = bn->getFloat("epsilon");
   std::vector<float> s(c), shift(c);
   for (int64_t i = 0; i < c; ++i) {
-    s[i] = float(gamma->getDouble(i) / std::sqrt(var->getDouble(i) + double(eps)));
+    s[i] =
+        float(gamma->getDouble(i) / std::sqrt(var->getDouble(i) + double(eps)));
     shift[i] = float(beta->getDouble(i) - mean->getDouble(i) * s[i]);
   }
 
@@ -94,8 +100,9 @@ bool foldOne(Graph &g, Node *bn) {
   float bscale = gemm ? p->getFloat("beta") : 1.f;
   if (b) {
     int64_t n = b->numElements();
-    bool perChannel = n == c && (b->shape().rank() <= 1 || (b->shape().rank() == 2 &&
-                                                            b->shape()[0] == 1));
+    bool perChannel =
+        n == c && (b->shape().rank() <= 1 ||
+                   (b->shape().rank() == 2 && b->shape()[0] == 1));
     if (n != 1 && !perChannel)
       return false;
     for (int64_t i = 0; i < c; ++i)

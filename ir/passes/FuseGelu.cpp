@@ -99,10 +99,12 @@ bool fuseAt(Graph &g, Node *erf) {
   }
   if (seenP != 1 || seenX != 1 || seenHalf != 1)
     return false;
-  if (root->output()->shape() != x->shape() || root->output()->dtype() != x->dtype())
+  if (root->output()->shape() != x->shape() ||
+      root->output()->dtype() != x->dtype())
     return false;
-  Node *gelu = g.createNode(OpKind::Gelu, {x}, {root->output()->name() + "_gelu"},
-                            root->name(), root->loc(), root);
+  Node *gelu =
+      g.createNode(OpKind::Gelu, {x}, {root->output()->name() + "_gelu"},
+                   root->name(), root->loc(), root);
   gelu->output()->setType(root->output()->type());
   replaceValue(g, root->output(), gelu->output());
   return true;

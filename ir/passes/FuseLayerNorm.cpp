@@ -85,9 +85,10 @@ bool fuseAt(Graph &g, Node *div) {
   Node *q = var->input(0)->producer();
   if (!q || !singleUse(g, var->input(0)))
     return false;
-  bool square = (q->kind() == OpKind::Pow && q->input(0) == d &&
-                 scalarConstant(q->input(1)) == 2.0) ||
-                (q->kind() == OpKind::Mul && q->input(0) == d && q->input(1) == d);
+  bool square =
+      (q->kind() == OpKind::Pow && q->input(0) == d &&
+       scalarConstant(q->input(1)) == 2.0) ||
+      (q->kind() == OpKind::Mul && q->input(0) == d && q->input(1) == d);
   if (!square)
     return false;
   // d feeds exactly the square and the division.
@@ -143,14 +144,16 @@ bool fuseAt(Graph &g, Node *div) {
     gamma = std::move(ones);
   }
   std::string base = out->name();
-  Value *gv = g.createConstant(g.uniqueName(base + "_ln_scale"), std::move(*gamma),
-                               last->loc(), last)->output();
+  Value *gv = g.createConstant(g.uniqueName(base + "_ln_scale"),
+                               std::move(*gamma), last->loc(), last)
+                  ->output();
   std::vector<Value *> ins{x, gv};
   if (beta)
-    ins.push_back(g.createConstant(g.uniqueName(base + "_ln_bias"), std::move(*beta),
-                                   last->loc(), last)->output());
-  Node *ln = g.createNode(OpKind::LayerNormalization, ins, {base + "_ln"}, last->name(),
-                          last->loc(), last);
+    ins.push_back(g.createConstant(g.uniqueName(base + "_ln_bias"),
+                                   std::move(*beta), last->loc(), last)
+                      ->output());
+  Node *ln = g.createNode(OpKind::LayerNormalization, ins, {base + "_ln"},
+                          last->name(), last->loc(), last);
   ln->setAttr("axis", *axis);
   ln->setAttr("epsilon", float(epsT->getDouble(0)));
   ln->output()->setType(out->type());

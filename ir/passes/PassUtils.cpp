@@ -5,7 +5,8 @@
 
 namespace onntc {
 
-llvm::Error forEachGraph(Graph &g, const std::function<llvm::Error(Graph &)> &fn) {
+llvm::Error forEachGraph(Graph &g,
+                         const std::function<llvm::Error(Graph &)> &fn) {
   if (llvm::Error e = fn(g))
     return e;
   for (auto &n : g.nodes())

@@ -11,7 +11,8 @@
 namespace onntc {
 
 /// Calls fn on `g` and then on every region graph below it.
-llvm::Error forEachGraph(Graph &g, const std::function<llvm::Error(Graph &)> &fn);
+llvm::Error forEachGraph(Graph &g,
+                         const std::function<llvm::Error(Graph &)> &fn);
 
 /// The nodes of `g` in their current order (safe to erase while walking).
 std::vector<Node *> nodeSnapshot(Graph &g);

@@ -21,23 +21,27 @@ static llvm::Error removeInGraph(Graph &g, PassContext &ctx) {
       if (Value *tm = n->input(2)) {
         std::optional<double> v = scalarConstant(tm);
         if (!v)
-          return nodeError(*n, "training_mode is not a constant; only inference-mode "
-                               "Dropout can be compiled (export the model in eval mode)");
+          return nodeError(
+              *n, "training_mode is not a constant; only inference-mode "
+                  "Dropout can be compiled (export the model in eval mode)");
         if (*v != 0)
-          return nodeError(*n, "Dropout runs in training mode; export the model in "
-                               "eval mode");
+          return nodeError(*n,
+                           "Dropout runs in training mode; export the model in "
+                           "eval mode");
       }
       if (n->numOutputs() > 1) {
         Value *mask = n->output(1);
         if (mask->hasUses() || isGraphOutput(g, mask)) {
           if (!in->shape().isStatic())
-            return nodeError(*n, "the mask output is used but the input shape " +
-                                     in->shape().str() +
-                                     " is not static, so it cannot become a constant");
+            return nodeError(
+                *n, "the mask output is used but the input shape " +
+                        in->shape().str() +
+                        " is not static, so it cannot become a constant");
           Tensor t(DType::Bool, in->shape());
           for (int64_t i = 0; i < t.numElements(); ++i)
             t.setInt(i, 1);
-          maskRepl = g.createConstant(mask->name() + "_true", std::move(t), n->loc(), n)
+          maskRepl = g.createConstant(mask->name() + "_true", std::move(t),
+                                      n->loc(), n)
                          ->output();
           maskRepl->producer()->setName(mask->name());
         }

@@ -19,44 +19,51 @@
 using namespace onntc;
 
 static int fail(llvm::Error e, bool prefix = true) {
-  llvm::errs() << (prefix ? "tir-opt: error: " : "") << llvm::toString(std::move(e))
-               << "\n";
+  llvm::errs() << (prefix ? "tir-opt: error: " : "")
+               << llvm::toString(std::move(e)) << "\n";
   return 1;
 }
 
 int main(int argc, char **argv) {
-  CLI::App app{"tir-opt: parse OpenNNTC textual IR, run passes, print the result"};
+  CLI::App app{
+      "tir-opt: parse OpenNNTC textual IR, run passes, print the result"};
   std::string input = "-", output;
-  bool noVerify = false, listPasses = false, passStats = false, inlineWeights = false;
+  bool noVerify = false, listPasses = false, passStats = false,
+       inlineWeights = false;
   std::string weightsDir;
   int64_t inlineLimit = 16;
   unsigned threads = 1;
   PipelineOptions popts;
   popts.passes = "";
   app.add_option("input", input, "input .tir file ('-' for stdin)");
-  app.add_option("-o,--output", output,
-                 "write the IR here (plus <name>.weights when needed) instead of stdout");
+  app.add_option(
+      "-o,--output", output,
+      "write the IR here (plus <name>.weights when needed) instead of stdout");
   app.add_flag("--no-verify", noVerify, "do not verify the IR after parsing");
-  app.add_option("--weights-dir", weightsDir,
-                 "directory for relative weights= paths (default: the input's directory)");
+  app.add_option(
+      "--weights-dir", weightsDir,
+      "directory for relative weights= paths (default: the input's directory)");
   app.add_option("--inline-limit", inlineLimit,
                  "largest tensor (elements) printed as a decimal literal");
-  app.add_flag("--inline-weights", inlineWeights,
-               "print every tensor inline (hex above --inline-limit) instead of "
-               "referring to the input's weights file");
+  app.add_flag(
+      "--inline-weights", inlineWeights,
+      "print every tensor inline (hex above --inline-limit) instead of "
+      "referring to the input's weights file");
   app.add_option("--threads", threads, "kernel threads for constant folding");
-  app.add_flag("--list-passes", listPasses, "list passes and pipelines, then exit");
+  app.add_flag("--list-passes", listPasses,
+               "list passes and pipelines, then exit");
   app.add_flag("--pass-stats", passStats, "print pass counters to stderr");
   addPipelineOptions(app, popts);
   CLI11_PARSE(app, argc, argv);
 
   if (listPasses) {
     for (const PipelineInfo &p : allPipelines())
-      llvm::outs() << "pipeline " << p.name << ": " << p.description << "\n  = "
-                   << p.passes << "\n";
+      llvm::outs() << "pipeline " << p.name << ": " << p.description
+                   << "\n  = " << p.passes << "\n";
     for (const PassInfo &p : allPasses())
-      llvm::outs() << "pass " << p.argument << " [" << stageName(p.minStage) << ".."
-                   << stageName(p.maxStage) << "]: " << p.description << "\n";
+      llvm::outs() << "pass " << p.argument << " [" << stageName(p.minStage)
+                   << ".." << stageName(p.maxStage) << "]: " << p.description
+                   << "\n";
     return 0;
   }
 

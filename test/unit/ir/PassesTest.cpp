@@ -68,7 +68,8 @@ void checkSameResults(Module &m, llvm::StringRef passes, float tol,
                       llvm::StringMap<int64_t> *stats = nullptr) {
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < m.graph.inputs().size(); ++i)
-    inputs.push_back(randomTensor(m.graph.inputs()[i]->shape(), uint32_t(i + 7)));
+    inputs.push_back(
+        randomTensor(m.graph.inputs()[i]->shape(), uint32_t(i + 7)));
   std::vector<Tensor> before = run(m, inputs);
   PipelineOptions o;
   o.passes = passes.str();
@@ -88,8 +89,8 @@ std::string constant(llvm::StringRef name, const Shape &s, uint32_t seed,
   std::string lit;
   for (int64_t i = 0; i < t.numElements(); ++i)
     lit += (i ? ", " : "") + formatFloat(t.data<float>()[i] + offset);
-  return "  %" + name.str() + " = constant dense<[" + lit + "]> : " +
-         printType(t.type()) + "\n";
+  return "  %" + name.str() + " = constant dense<[" + lit +
+         "]> : " + printType(t.type()) + "\n";
 }
 
 std::string bnParams(int64_t c) {
@@ -107,8 +108,9 @@ TEST_CASE("pipelines expand from Passes.def", "[ir][passes]") {
   CHECK(llvm::is_contained(*p, "constant-fold"));
   auto bad = expandPipeline("dce,nope");
   REQUIRE(!bad);
-  CHECK(llvm::toString(bad.takeError()).find("unknown pass or pipeline 'nope'") !=
-        std::string::npos);
+  CHECK(
+      llvm::toString(bad.takeError()).find("unknown pass or pipeline 'nope'") !=
+      std::string::npos);
   for (const PassInfo &pi : allPasses()) {
     CHECK(findPass(pi.argument) == &pi);
     CHECK(pi.minStage <= pi.maxStage);
@@ -117,14 +119,15 @@ TEST_CASE("pipelines expand from Passes.def", "[ir][passes]") {
 
 TEST_CASE("BatchNorm folds into Conv with the same results", "[ir][passes]") {
   requireKernels({OpKind::Conv, OpKind::BatchNormalization});
-  std::string text = "module @m stage=imported target=\"\" source=\"\"\n"
-                     "graph (%x: tensor<2x4x6x6xf32>) -> (%out) {\n" +
-                     constant("w", Shape{6, 2, 3, 3}, 1) + constant("b", Shape{6}, 2) +
-                     bnParams(6) +
-                     "  %c = conv(%x, %w, %b) {group = 2, kernel_shape = [3, 3], pads = [1, "
-                     "1, 1, 1]} : tensor<2x6x6x6xf32>\n"
-                     "  %out = batch_norm(%c, %gamma, %beta, %mean, %var) : "
-                     "tensor<2x6x6x6xf32>\n}\n";
+  std::string text =
+      "module @m stage=imported target=\"\" source=\"\"\n"
+      "graph (%x: tensor<2x4x6x6xf32>) -> (%out) {\n" +
+      constant("w", Shape{6, 2, 3, 3}, 1) + constant("b", Shape{6}, 2) +
+      bnParams(6) +
+      "  %c = conv(%x, %w, %b) {group = 2, kernel_shape = [3, 3], pads = [1, "
+      "1, 1, 1]} : tensor<2x6x6x6xf32>\n"
+      "  %out = batch_norm(%c, %gamma, %beta, %mean, %var) : "
+      "tensor<2x6x6x6xf32>\n}\n";
   auto m = parse(text);
   llvm::StringMap<int64_t> stats;
   checkSameResults(*m, "fold-batchnorm,dce", 1e-5f, &stats);
@@ -136,13 +139,14 @@ TEST_CASE("BatchNorm folds into Conv with the same results", "[ir][passes]") {
 
 TEST_CASE("BatchNorm folds into grouped ConvTranspose", "[ir][passes]") {
   requireKernels({OpKind::ConvTranspose, OpKind::BatchNormalization});
-  std::string text = "module @m stage=imported target=\"\" source=\"\"\n"
-                     "graph (%x: tensor<1x4x3x3xf32>) -> (%out) {\n" +
-                     constant("w", Shape{4, 3, 2, 2}, 3) + bnParams(6) +
-                     "  %c = conv_transpose(%x, %w) {group = 2, kernel_shape = [2, 2], "
-                     "strides = [2, 2]} : tensor<1x6x6x6xf32>\n"
-                     "  %out = batch_norm(%c, %gamma, %beta, %mean, %var) : "
-                     "tensor<1x6x6x6xf32>\n}\n";
+  std::string text =
+      "module @m stage=imported target=\"\" source=\"\"\n"
+      "graph (%x: tensor<1x4x3x3xf32>) -> (%out) {\n" +
+      constant("w", Shape{4, 3, 2, 2}, 3) + bnParams(6) +
+      "  %c = conv_transpose(%x, %w) {group = 2, kernel_shape = [2, 2], "
+      "strides = [2, 2]} : tensor<1x6x6x6xf32>\n"
+      "  %out = batch_norm(%c, %gamma, %beta, %mean, %var) : "
+      "tensor<1x6x6x6xf32>\n}\n";
   auto m = parse(text);
   checkSameResults(*m, "fold-batchnorm,dce", 1e-5f);
   CHECK(countOps(*m, OpKind::BatchNormalization) == 0);
@@ -152,35 +156,39 @@ TEST_CASE("BatchNorm folds into Gemm with and without transB", "[ir][passes]") {
   requireKernels({OpKind::Gemm, OpKind::BatchNormalization});
   for (int transB : {0, 1}) {
     Shape ws = transB ? Shape{6, 5} : Shape{5, 6};
-    std::string text =
-        "module @m stage=imported target=\"\" source=\"\"\n"
-        "graph (%x: tensor<3x5xf32>) -> (%out) {\n" +
-        constant("w", ws, 4) + constant("b", Shape{6}, 5) + bnParams(6) +
-        "  %g = gemm(%x, %w, %b) {alpha = 0.5, beta = 2.0" +
-        (transB ? ", transB = 1" : "") +
-        "} : tensor<3x6xf32>\n"
-        "  %out = batch_norm(%g, %gamma, %beta, %mean, %var) : tensor<3x6xf32>\n}\n";
+    std::string text = "module @m stage=imported target=\"\" source=\"\"\n"
+                       "graph (%x: tensor<3x5xf32>) -> (%out) {\n" +
+                       constant("w", ws, 4) + constant("b", Shape{6}, 5) +
+                       bnParams(6) +
+                       "  %g = gemm(%x, %w, %b) {alpha = 0.5, beta = 2.0" +
+                       (transB ? ", transB = 1" : "") +
+                       "} : tensor<3x6xf32>\n"
+                       "  %out = batch_norm(%g, %gamma, %beta, %mean, %var) : "
+                       "tensor<3x6xf32>\n}\n";
     auto m = parse(text);
     checkSameResults(*m, "fold-batchnorm,dce", 1e-5f);
     CHECK(countOps(*m, OpKind::BatchNormalization) == 0);
   }
 }
 
-TEST_CASE("constant folding and shape chains give the same results", "[ir][passes]") {
-  requireKernels({OpKind::Shape, OpKind::Gather, OpKind::Unsqueeze, OpKind::Concat,
-                   OpKind::Reshape, OpKind::ConstantOfShape, OpKind::Add});
-  auto m = parse("module @m stage=imported target=\"\" source=\"\"\n"
-                 "graph (%x: tensor<2x3x4xf32>) -> (%y, %z) {\n"
-                 "  %s = shape(%x) : tensor<3xi64>\n"
-                 "  %i = constant dense<[0]> : tensor<1xi64>\n"
-                 "  %d0 = gather(%s, %i) : tensor<1xi64>\n"
-                 "  %m1 = constant dense<[12]> : tensor<1xi64>\n"
-                 "  %t = concat(%d0, %m1) {axis = 0} : tensor<2xi64>\n"
-                 "  %y = reshape(%x, %t) : tensor<?x?xf32>\n"
-                 "  %zs = constant_of_shape(%t) {value = dense<[0.5]> : tensor<1xf32>} : "
-                 "tensor<?x?xf32>\n"
-                 "  %z = add(%zs, %zs) : tensor<?x?xf32>\n"
-                 "}\n");
+TEST_CASE("constant folding and shape chains give the same results",
+          "[ir][passes]") {
+  requireKernels({OpKind::Shape, OpKind::Gather, OpKind::Unsqueeze,
+                  OpKind::Concat, OpKind::Reshape, OpKind::ConstantOfShape,
+                  OpKind::Add});
+  auto m = parse(
+      "module @m stage=imported target=\"\" source=\"\"\n"
+      "graph (%x: tensor<2x3x4xf32>) -> (%y, %z) {\n"
+      "  %s = shape(%x) : tensor<3xi64>\n"
+      "  %i = constant dense<[0]> : tensor<1xi64>\n"
+      "  %d0 = gather(%s, %i) : tensor<1xi64>\n"
+      "  %m1 = constant dense<[12]> : tensor<1xi64>\n"
+      "  %t = concat(%d0, %m1) {axis = 0} : tensor<2xi64>\n"
+      "  %y = reshape(%x, %t) : tensor<?x?xf32>\n"
+      "  %zs = constant_of_shape(%t) {value = dense<[0.5]> : tensor<1xf32>} : "
+      "tensor<?x?xf32>\n"
+      "  %z = add(%zs, %zs) : tensor<?x?xf32>\n"
+      "}\n");
   std::vector<Tensor> in{randomTensor(Shape{2, 3, 4}, 1)};
   std::vector<Tensor> before = run(*m, in);
   PipelineOptions o;
@@ -193,7 +201,8 @@ TEST_CASE("constant folding and shape chains give the same results", "[ir][passe
   // unevaluated because of the limit.
   CHECK(m->graph.findValue("t")->constantValue());
   CHECK(m->graph.findValue("y")->shape() == Shape{2, 12});
-  CHECK(m->graph.findValue("zs")->producer()->kind() == OpKind::ConstantOfShape);
+  CHECK(m->graph.findValue("zs")->producer()->kind() ==
+        OpKind::ConstantOfShape);
   CHECK(m->graph.findValue("z")->shape() == Shape{2, 12});
   std::vector<Tensor> after = run(*m, in);
   CHECK(maxAbsDiff(before[0], after[0]) == 0);
@@ -206,7 +215,8 @@ TEST_CASE("constant folding and shape chains give the same results", "[ir][passe
 }
 
 TEST_CASE("Gelu pattern fusion keeps the results", "[ir][passes]") {
-  requireKernels({OpKind::Gelu, OpKind::Erf, OpKind::Div, OpKind::Mul, OpKind::Add});
+  requireKernels(
+      {OpKind::Gelu, OpKind::Erf, OpKind::Div, OpKind::Mul, OpKind::Add});
   auto m = parse("module @m stage=imported target=\"\" source=\"\"\n"
                  "graph (%x: tensor<4x16xf32>) -> (%y) {\n"
                  "  %r2 = constant dense<[1.4142135]> : tensor<f32>\n"
@@ -225,22 +235,24 @@ TEST_CASE("Gelu pattern fusion keeps the results", "[ir][passes]") {
 
 TEST_CASE("LayerNorm pattern fusion keeps the results", "[ir][passes]") {
   requireKernels({OpKind::LayerNormalization, OpKind::ReduceMean, OpKind::Sub,
-                   OpKind::Pow, OpKind::Sqrt, OpKind::Div, OpKind::Mul, OpKind::Add});
-  std::string text = "module @m stage=imported target=\"\" source=\"\"\n"
-                     "graph (%x: tensor<2x5x8xf32>) -> (%y) {\n"
-                     "  %two = constant dense<[2.0]> : tensor<f32>\n"
-                     "  %eps = constant dense<[1e-05]> : tensor<f32>\n" +
-                     constant("gamma", Shape{8}, 3) + constant("beta", Shape{8}, 4) +
-                     "  %m = reduce_mean(%x) {axes = [-1]} : tensor<2x5x1xf32>\n"
-                     "  %d = sub(%x, %m) : tensor<2x5x8xf32>\n"
-                     "  %p = pow(%d, %two) : tensor<2x5x8xf32>\n"
-                     "  %v = reduce_mean(%p) {axes = [-1]} : tensor<2x5x1xf32>\n"
-                     "  %ve = add(%v, %eps) : tensor<2x5x1xf32>\n"
-                     "  %s = sqrt(%ve) : tensor<2x5x1xf32>\n"
-                     "  %n = div(%d, %s) : tensor<2x5x8xf32>\n"
-                     "  %g = mul(%n, %gamma) : tensor<2x5x8xf32>\n"
-                     "  %y = add(%g, %beta) : tensor<2x5x8xf32>\n"
-                     "}\n";
+                  OpKind::Pow, OpKind::Sqrt, OpKind::Div, OpKind::Mul,
+                  OpKind::Add});
+  std::string text =
+      "module @m stage=imported target=\"\" source=\"\"\n"
+      "graph (%x: tensor<2x5x8xf32>) -> (%y) {\n"
+      "  %two = constant dense<[2.0]> : tensor<f32>\n"
+      "  %eps = constant dense<[1e-05]> : tensor<f32>\n" +
+      constant("gamma", Shape{8}, 3) + constant("beta", Shape{8}, 4) +
+      "  %m = reduce_mean(%x) {axes = [-1]} : tensor<2x5x1xf32>\n"
+      "  %d = sub(%x, %m) : tensor<2x5x8xf32>\n"
+      "  %p = pow(%d, %two) : tensor<2x5x8xf32>\n"
+      "  %v = reduce_mean(%p) {axes = [-1]} : tensor<2x5x1xf32>\n"
+      "  %ve = add(%v, %eps) : tensor<2x5x1xf32>\n"
+      "  %s = sqrt(%ve) : tensor<2x5x1xf32>\n"
+      "  %n = div(%d, %s) : tensor<2x5x8xf32>\n"
+      "  %g = mul(%n, %gamma) : tensor<2x5x8xf32>\n"
+      "  %y = add(%g, %beta) : tensor<2x5x8xf32>\n"
+      "}\n";
   auto m = parse(text);
   checkSameResults(*m, "fuse-layernorm,dce", 1e-5f);
   CHECK(countOps(*m, OpKind::LayerNormalization) == 1);
@@ -260,7 +272,8 @@ TEST_CASE("a failing pass stops the pipeline with its error", "[ir][passes]") {
   KernelContext k(1);
   llvm::Error e = runPipeline(*m, o, k);
   REQUIRE(!!e);
-  CHECK(llvm::toString(std::move(e)).find("pass 'remove-identity' failed") == 0);
+  CHECK(llvm::toString(std::move(e)).find("pass 'remove-identity' failed") ==
+        0);
   CHECK(m->graph.findValue("dead")); // dce never ran
   CHECK(m->stage == IRStage::Imported);
 }
@@ -279,7 +292,9 @@ TEST_CASE("the optimize pipeline marks the module optimized", "[ir][passes]") {
   REQUIRE(!runPipeline(*m, o, k));
   os.flush();
   CHECK(m->stage == IRStage::Optimized);
-  CHECK(printed.rfind("// -----// IR after dce //----- //\nmodule @m stage=imported", 0) == 0);
+  CHECK(printed.rfind(
+            "// -----// IR after dce //----- //\nmodule @m stage=imported",
+            0) == 0);
   // Identity between graph input and output stays (it names the output).
   CHECK(m->graph.numNodes() == 1);
 }

@@ -39,7 +39,8 @@ const char *kSample =
     "  %y = conv(%x, %w, none) {group = 3, kernel_shape = [1, 1]} : "
     "tensor<1x3x?x?xf32> on tpu loc(\"m.onnx\":\"/c/Conv\":\"Conv\":13)\n"
     "  %s1, %s2 = split(%\"in:1\") : tensor<2xi64>, tensor<2xi64>\n"
-    "  %q = relu(%x) : tensor<1x3x?x?xf32, quant<scale=[0.5], zp=[3], axis=-1>>\n"
+    "  %q = relu(%x) : tensor<1x3x?x?xf32, quant<scale=[0.5], zp=[3], "
+    "axis=-1>>\n"
     "}\n";
 
 } // namespace
@@ -78,7 +79,8 @@ TEST_CASE("printer output is parsed back to the same text", "[ir][text]") {
   CHECK(qt.quant->zeroPoint == std::vector<int32_t>{3});
 }
 
-TEST_CASE("attributes print sorted and without Ops.def defaults", "[ir][text]") {
+TEST_CASE("attributes print sorted and without Ops.def defaults",
+          "[ir][text]") {
   Module m;
   m.name = "attrs";
   Value *x = m.graph.addInput("x", TensorType(DType::F32, Shape{1, 2, 4, 4}));
@@ -89,20 +91,23 @@ TEST_CASE("attributes print sorted and without Ops.def defaults", "[ir][text]") 
   pool->output()->setType(TensorType(DType::F32, Shape{1, 2, 2, 2}));
   m.graph.addOutput(pool->output());
   std::string text = printModuleToString(m);
-  CHECK(text.find("%p = max_pool(%x) {kernel_shape = [2, 2], strides = [2, 2]} : "
-                  "tensor<1x2x2x2xf32>") != std::string::npos);
+  CHECK(
+      text.find("%p = max_pool(%x) {kernel_shape = [2, 2], strides = [2, 2]} : "
+                "tensor<1x2x2x2xf32>") != std::string::npos);
   ParsedModule back = parseOk(text);
   CHECK(printModuleToString(*back.module) == text);
 }
 
-TEST_CASE("floats print as the shortest text that reads back exactly", "[ir][text]") {
+TEST_CASE("floats print as the shortest text that reads back exactly",
+          "[ir][text]") {
   CHECK(formatFloat(0.1f) == "0.1");
   CHECK(formatFloat(1e-5f) == "1e-05");
   CHECK(formatFloat(10.f) == "10.0");
   CHECK(formatFloat(-0.f) == "-0.0");
   CHECK(formatFloat(INFINITY) == "inf");
   CHECK(formatFloat(NAN) == "nan");
-  for (float f : {3.14159265f, 1.17549435e-38f, 16777217.f, 0.3f, 123456.789f}) {
+  for (float f :
+       {3.14159265f, 1.17549435e-38f, 16777217.f, 0.3f, 123456.789f}) {
     float back = std::strtof(formatFloat(f).c_str(), nullptr);
     CHECK(std::memcmp(&back, &f, 4) == 0);
   }
@@ -111,9 +116,11 @@ TEST_CASE("floats print as the shortest text that reads back exactly", "[ir][tex
   CHECK(printValueName("") == "%\"\"");
 }
 
-TEST_CASE("every element type round-trips as decimal and as hex", "[ir][text]") {
-  for (DType t : {DType::F32, DType::F16, DType::BF16, DType::I8, DType::U8, DType::I16,
-                  DType::U16, DType::I32, DType::I64, DType::Bool}) {
+TEST_CASE("every element type round-trips as decimal and as hex",
+          "[ir][text]") {
+  for (DType t :
+       {DType::F32, DType::F16, DType::BF16, DType::I8, DType::U8, DType::I16,
+        DType::U16, DType::I32, DType::I64, DType::Bool}) {
     for (int64_t n : {int64_t(3), int64_t(40)}) {
       Module m;
       Tensor v(t, Shape{n});
@@ -147,20 +154,27 @@ TEST_CASE("parse errors carry file, line, column and a caret", "[ir][text]") {
   CHECK(e == "bad.tir:3:18: error: unknown attribute 'alpha' for 'relu'\n"
              "  %y = relu(%x) {alpha = 1.0} : tensor<2xf32>\n"
              "                 ^");
-  CHECK(parseErr("module @m stage=final").find("bad.tir:1:17: error: unknown stage 'final'") ==
-        0);
+  CHECK(parseErr("module @m stage=final")
+            .find("bad.tir:1:17: error: unknown stage 'final'") == 0);
   CHECK(parseErr("").find("bad.tir:1:1: error: expected 'module'") == 0);
   CHECK(parseErr("module @m\ngraph (%x: tensor<2xf32) -> () {}\n")
-            .find("2:24: error: expected '>' to close the type, found ')'") != std::string::npos);
+            .find("2:24: error: expected '>' to close the type, found ')'") !=
+        std::string::npos);
   CHECK(parseErr("module @m\ngraph () -> () {\n  %a = constant dense<[1]> : "
                  "tensor<2x?xf32>\n}\n")
-            .find("a tensor literal needs a static shape") != std::string::npos);
-  CHECK(parseErr("module @m\ngraph (%x: tensor<2xf32>) -> () {\n  %a, %b = relu(%x) : "
-                 "tensor<2xf32>, tensor<2xf32>\n}\n")
-            .find("'relu' produces 1 results, not 2") != std::string::npos);
-  CHECK(parseErr("module @m\ngraph (%x: tensor<2xf32>) -> () {\n  %a = relu(%x) : "
-                 "tensor<2xf32, quant<scale=[1.0, 2.0, 3.0], zp=[0, 0, 0], axis=0>>\n}\n")
-            .find("per-channel quant<...> has 3 scales but axis 0") != std::string::npos);
+            .find("a tensor literal needs a static shape") !=
+        std::string::npos);
+  CHECK(
+      parseErr(
+          "module @m\ngraph (%x: tensor<2xf32>) -> () {\n  %a, %b = relu(%x) : "
+          "tensor<2xf32>, tensor<2xf32>\n}\n")
+          .find("'relu' produces 1 results, not 2") != std::string::npos);
+  CHECK(parseErr(
+            "module @m\ngraph (%x: tensor<2xf32>) -> () {\n  %a = relu(%x) : "
+            "tensor<2xf32, quant<scale=[1.0, 2.0, 3.0], zp=[0, 0, 0], "
+            "axis=0>>\n}\n")
+            .find("per-channel quant<...> has 3 scales but axis 0") !=
+        std::string::npos);
 }
 
 TEST_CASE("every op of Ops.def prints and parses back", "[ir][text]") {
@@ -170,8 +184,9 @@ TEST_CASE("every op of Ops.def prints and parses back", "[ir][text]") {
     int nin = info.minInputs, nout = std::max(info.minOutputs, 1);
     std::vector<Value *> ins;
     for (int i = 0; i < nin; ++i)
-      ins.push_back(m.graph.addInput("in" + std::to_string(i),
-                                     TensorType(DType::F32, Shape{2, kDynamicDim})));
+      ins.push_back(
+          m.graph.addInput("in" + std::to_string(i),
+                           TensorType(DType::F32, Shape{2, kDynamicDim})));
     std::vector<std::string> outs;
     for (int i = 0; i < nout; ++i)
       outs.push_back("out" + std::to_string(i));
@@ -179,13 +194,27 @@ TEST_CASE("every op of Ops.def prints and parses back", "[ir][text]") {
     // One value of each declared attribute, different from its default.
     for (const AttrSpec &a : info.attrs) {
       switch (a.kind) {
-      case AttrKind::Int: n->setAttr(a.name, int64_t(3)); break;
-      case AttrKind::Float: n->setAttr(a.name, 0.125f); break;
-      case AttrKind::String: n->setAttr(a.name, std::string("v\"q")); break;
-      case AttrKind::Ints: n->setAttr(a.name, std::vector<int64_t>{1, -2}); break;
-      case AttrKind::Floats: n->setAttr(a.name, std::vector<float>{0.5f}); break;
-      case AttrKind::Strings: n->setAttr(a.name, std::vector<std::string>{"a", ""}); break;
-      case AttrKind::Type: n->setAttr(a.name, DType::I16); break;
+      case AttrKind::Int:
+        n->setAttr(a.name, int64_t(3));
+        break;
+      case AttrKind::Float:
+        n->setAttr(a.name, 0.125f);
+        break;
+      case AttrKind::String:
+        n->setAttr(a.name, std::string("v\"q"));
+        break;
+      case AttrKind::Ints:
+        n->setAttr(a.name, std::vector<int64_t>{1, -2});
+        break;
+      case AttrKind::Floats:
+        n->setAttr(a.name, std::vector<float>{0.5f});
+        break;
+      case AttrKind::Strings:
+        n->setAttr(a.name, std::vector<std::string>{"a", ""});
+        break;
+      case AttrKind::Type:
+        n->setAttr(a.name, DType::I16);
+        break;
       case AttrKind::Tensor:
         n->setAttr(a.name, Tensor::fromFloats(Shape{1}, {2.5f}));
         break;
@@ -205,14 +234,17 @@ TEST_CASE("every op of Ops.def prints and parses back", "[ir][text]") {
 }
 
 TEST_CASE("absurd sizes and nesting are errors, not crashes", "[ir][text]") {
-  CHECK(parseErr("module @m\ngraph () -> (%c) {\n  %c = constant dense<\"0x00\"> : "
-                 "tensor<99999999999x99999999999xf32>\n}\n")
-            .find("3:17: error: type tensor<99999999999x99999999999xf32> is too large") !=
-        std::string::npos);
+  CHECK(parseErr(
+            "module @m\ngraph () -> (%c) {\n  %c = constant dense<\"0x00\"> : "
+            "tensor<99999999999x99999999999xf32>\n}\n")
+            .find("3:17: error: type tensor<99999999999x99999999999xf32> is "
+                  "too large") != std::string::npos);
   std::string deep = "module @d\ngraph (%x: tensor<2xf32>) -> (%x) {\n";
   for (int i = 0; i < 100; ++i)
-    deep += "  %y = identity(%x) : tensor<2xf32> {\n graph (%x: tensor<2xf32>) -> (%x) {\n";
-  CHECK(parseErr(deep).find("regions nest deeper than 64 levels") != std::string::npos);
+    deep += "  %y = identity(%x) : tensor<2xf32> {\n graph (%x: tensor<2xf32>) "
+            "-> (%x) {\n";
+  CHECK(parseErr(deep).find("regions nest deeper than 64 levels") !=
+        std::string::npos);
 }
 
 TEST_CASE("no prefix of a valid text crashes the parser", "[ir][text]") {
@@ -235,7 +267,7 @@ TEST_CASE("weights sidecar writes, validates and reads back", "[ir][weights]") {
   Tensor b = Tensor::fromInts(DType::I64, Shape{5}, {1, -2, 3, -4, 5});
   Tensor s = Tensor::fromInts(DType::I8, Shape{}, {-7});
   CHECK(w.add("a", a) == "a");
-  CHECK(w.add("a", b) == "a_1"); // key taken: made unique
+  CHECK(w.add("a", b) == "a_1");   // key taken: made unique
   CHECK(w.add("other", a) == "a"); // same buffer: stored once
   CHECK(w.add("", s) == "w");
   CHECK(w.size() == 3);
@@ -255,7 +287,8 @@ TEST_CASE("weights sidecar writes, validates and reads back", "[ir][weights]") {
 
   // Every truncation is rejected with a message, never a crash.
   for (size_t len = 0; len < img.size(); len += 7) {
-    auto bad = WeightsFile::fromBuffer(llvm::StringRef(img).take_front(len), "t.weights");
+    auto bad = WeightsFile::fromBuffer(llvm::StringRef(img).take_front(len),
+                                       "t.weights");
     REQUIRE(!bad);
     CHECK(llvm::toString(bad.takeError()).rfind("t.weights: ", 0) == 0);
   }
@@ -274,7 +307,8 @@ TEST_CASE("weights sidecar writes, validates and reads back", "[ir][weights]") {
         std::string::npos);
 }
 
-TEST_CASE("writeModuleFiles writes text plus sidecar that parse back", "[ir][weights]") {
+TEST_CASE("writeModuleFiles writes text plus sidecar that parse back",
+          "[ir][weights]") {
   llvm::SmallString<128> dir;
   REQUIRE(!llvm::sys::fs::createUniqueDirectory("onntc-irtext", dir));
   Module m;
@@ -283,7 +317,8 @@ TEST_CASE("writeModuleFiles writes text plus sidecar that parse back", "[ir][wei
   for (size_t i = 0; i < big.size(); ++i)
     big[i] = float(i) * 0.5f;
   Value *x = m.graph.addInput("x", TensorType(DType::F32, Shape{100}));
-  Node *c = m.graph.createConstant("fc.weight", Tensor::fromFloats(Shape{100}, big));
+  Node *c =
+      m.graph.createConstant("fc.weight", Tensor::fromFloats(Shape{100}, big));
   Node *add = m.graph.createNode(OpKind::Add, {x, c->output()}, {"y"}, "add");
   add->output()->setType(TensorType(DType::F32, Shape{100}));
   m.graph.addOutput(add->output());
@@ -306,7 +341,8 @@ TEST_CASE("writeModuleFiles writes text plus sidecar that parse back", "[ir][wei
   PrintOptions reuse;
   reuse.existing = back->weights.get();
   CHECK(printModuleToString(*back->module, reuse) == text);
-  CHECK(printModuleToString(*back->module).find("dense<\"0x") != std::string::npos);
+  CHECK(printModuleToString(*back->module).find("dense<\"0x") !=
+        std::string::npos);
   const Tensor *t = back->module->graph.findValue("fc.weight")->constantValue();
   REQUIRE(t);
   CHECK(t->data<float>()[99] == 49.5f);
