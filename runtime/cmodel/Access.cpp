@@ -42,12 +42,24 @@ llvm::Expected<LocalView> LocalView::make(const TargetInfo &t,
     v.laneBase = outStartLane;
   if (stride.c == 0 && rule == LaneRule::FixedLane)
     v.fixedLane = true;
-  if (shape.numElements() == 0)
+  // Limits that keep every index computation of the kernels inside int64
+  // and every command finite; no real command comes near them.
+  const uint64_t maxExtent = uint64_t(1) << 24;
+  if (shape.n > maxExtent || shape.c > maxExtent || shape.h > maxExtent ||
+      shape.w > maxExtent)
+    return fail("an extent of the shape exceeds 2^24");
+  const int64_t maxStride = int64_t(1) << 31;
+  for (int64_t s : {stride.n, stride.c, stride.h, stride.w})
+    if (s > maxStride || s < -maxStride)
+      return fail("a stride exceeds 2^31 elements");
+  if (__int128(shape.n) * shape.c * shape.h * shape.w > (__int128(1) << 32))
+    return fail("more than 2^32 elements in one command");
+  if (shape.n == 0 || shape.c == 0 || shape.h == 0 || shape.w == 0)
     return v;
   // 128-bit so that no descriptor value can overflow the check.
   __int128 lo = v.offset, hi = v.offset;
   auto dim = [&](uint64_t ext, int64_t s) {
-    __int128 span = __int128(ext - 1) * s;
+    __int128 span = __int128(ext - 1) * s * v.eb;
     if (span < 0)
       lo += span;
     else

@@ -334,7 +334,11 @@ Error execReduce(ExecContext &x, const ReduceCmd &c) {
       return v.takeError();
     in = *v;
   }
-  uint64_t count = c.inShape.numElements() / std::max<uint64_t>(1, os.numElements());
+  if (os.numElements() > x.t.totalLmemBytes())
+    return execError("reduce output of " + llvm::Twine(os.numElements()) +
+                     " elements cannot be distinct local elements");
+  uint64_t count =
+      c.inShape.numElements() / std::max<uint64_t>(1, os.numElements());
   std::vector<double> acc(os.numElements());
   double init = 0;
   switch (c.op) {

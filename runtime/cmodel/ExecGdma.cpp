@@ -39,6 +39,9 @@ struct Side {
 Expected<Side> resolve(ExecContext &x, const GdmaTensor &g, Shape4 s, DType dt,
                        const char *what) {
   Side side;
+  if (__int128(s.n) * s.c * s.h * s.w > (__int128(1) << 32))
+    return execError(llvm::Twine(what) +
+                     ": more than 2^32 elements in one command");
   side.st = g.stride;
   side.eb = dtypeBytes(dt);
   if (g.space == MemSpace::Local) {
@@ -53,7 +56,7 @@ Expected<Side> resolve(ExecContext &x, const GdmaTensor &g, Shape4 s, DType dt,
     side.lv = *v;
     return side;
   }
-  if (s.numElements() == 0)
+  if (s.n == 0 || s.c == 0 || s.h == 0 || s.w == 0)
     return side;
   __int128 lo = g.addr, hi = g.addr;
   auto dim = [&](uint64_t ext, int64_t st) {

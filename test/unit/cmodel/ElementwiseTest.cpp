@@ -68,11 +68,11 @@ TEST_CASE("binary ops with a scalar operand, every op", "[cmodel][binary]") {
   const TargetInfo &t = getBM1684Target();
   Shape4 s{1, 3, 2, 4};
   auto A = randomValues(s.numElements(), 22, 0.1, 2);
+  CModel m(t);
+  put(m, 0, s, DType::F32, LocalLayout::Compact, A);
   for (unsigned o = 0; o < kNumBinaryOps; ++o) {
     BinaryOp op = BinaryOp(o);
     INFO(binaryOpName(op).str());
-    CModel m(t);
-    put(m, 0, s, DType::F32, LocalLayout::Compact, A);
     BinaryCmd c;
     c.shape = s;
     c.out = operand(t, 0x1000, s, DType::F32);
@@ -141,6 +141,17 @@ TEST_CASE("lane-wise commands reject operands on another lane",
   c.a = operand(t, makeLocalAddr(t, 1, 0x100), s, DType::F32);
   c.b = operand(t, 0x200, s, DType::F32);
   requireError(m.execute(bdc(c)), "starts on lane 1");
+  // Bounds are checked in bytes: 40000 f32 elements fit a lane's element
+  // count but not its 256 KiB.
+  UnaryCmd u;
+  u.shape = {1, 1, 1, 40000};
+  u.in = operand(t, 0, u.shape, DType::F32);
+  u.out = operand(t, 0x100, u.shape, DType::F32);
+  u.out.addr = 0x40000 - 0x100;
+  requireError(m.execute(bdc(u)), "outside the 262144-byte lane");
+  u.out.addr = 0x100;
+  u.shape.w = 70000;
+  requireError(m.execute(bdc(u)), "outside the 262144-byte lane");
 }
 
 TEST_CASE("unary ops match libm", "[cmodel][unary]") {

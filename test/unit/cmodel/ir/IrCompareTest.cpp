@@ -57,7 +57,7 @@ struct Stream {
   std::vector<Command> gdma, bdc;
 
   explicit Stream(const TargetInfo &t) : m(t) {
-    requireOk(m.global().mapRegion(kBase, 64 << 20, "neuron"));
+    requireOk(m.global().mapRegion(kBase, 4 << 20, "neuron"));
   }
   uint64_t upload(const Tensor &t) {
     uint64_t a = next;
