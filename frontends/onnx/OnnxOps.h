@@ -35,6 +35,8 @@ llvm::Error importPad(OnnxNodeContext &ctx);
 llvm::Error importTopK(OnnxNodeContext &ctx);
 llvm::Error importResize(OnnxNodeContext &ctx);
 llvm::Error importUpsample(OnnxNodeContext &ctx);
+llvm::Error importEyeLike(OnnxNodeContext &ctx);
+llvm::Error importShrink(OnnxNodeContext &ctx);
 
 } // namespace onntc
 

@@ -329,4 +329,82 @@ llvm::Error importUpsample(OnnxNodeContext &ctx) {
       .takeError();
 }
 
+llvm::Error importEyeLike(OnnxNodeContext &ctx) {
+  auto x = ctx.requireInput(0, "input");
+  if (!x)
+    return x.takeError();
+  if (llvm::Error e = ctx.checkAttrs({"dtype", "k"}))
+    return e;
+  auto k = ctx.attrInt("k", 0);
+  if (!k)
+    return k.takeError();
+  DType dt = (*x)->dtype();
+  if (const auto *a = ctx.attr("dtype")) {
+    auto v = ctx.convertAttr(*a, AttrKind::Type);
+    if (!v)
+      return v.takeError();
+    dt = std::get<DType>(*v);
+  }
+  const Shape &s = (*x)->shape();
+  if (s.rank() != 2 || !s.isStatic())
+    return ctx.error("input must be a 2-D tensor of static shape, not " +
+                     (*x)->type().str());
+  // The result depends only on the (static) shape: a constant.
+  Tensor t(dt, s);
+  for (int64_t i = 0; i < s[0]; ++i)
+    if (i + *k >= 0 && i + *k < s[1])
+      t.setInt(i * s[1] + i + *k, 1);
+  Attributes attrs;
+  TensorType ty = t.type();
+  attrs.set("value", std::move(t));
+  auto n = ctx.emitFinal(OpKind::Constant, {}, attrs);
+  if (!n)
+    return n.takeError();
+  (*n)->output()->setType(ty);
+  return llvm::Error::success();
+}
+
+llvm::Error importShrink(OnnxNodeContext &ctx) {
+  auto x = ctx.requireInput(0, "input");
+  if (!x)
+    return x.takeError();
+  if (llvm::Error e = ctx.checkAttrs({"bias", "lambd"}))
+    return e;
+  auto bias = ctx.attrFloat("bias", 0.f);
+  auto lambd = ctx.attrFloat("lambd", 0.5f);
+  if (!bias)
+    return bias.takeError();
+  if (!lambd)
+    return lambd.takeError();
+  DType dt = (*x)->dtype();
+  auto scalar = [&](float v, const char *suffix) {
+    return ctx.constTensor(Tensor::scalarFloat(v).castTo(dt), suffix);
+  };
+  // y = x < -lambd ? x + bias : (x > lambd ? x - bias : 0)
+  auto step = [&](OpKind k, std::vector<Value *> ins,
+                  const char *suffix) -> llvm::Expected<Value *> {
+    auto n = ctx.emit(k, ins, suffix);
+    if (!n)
+      return n.takeError();
+    return (*n)->output();
+  };
+  auto lo = step(OpKind::Less, {*x, scalar(-*lambd, "neg_lambd")}, "below");
+  if (!lo)
+    return lo.takeError();
+  auto hi = step(OpKind::Greater, {*x, scalar(*lambd, "lambd")}, "above");
+  if (!hi)
+    return hi.takeError();
+  Value *b = scalar(*bias, "bias");
+  auto plus = step(OpKind::Add, {*x, b}, "plus_bias");
+  if (!plus)
+    return plus.takeError();
+  auto minus = step(OpKind::Sub, {*x, b}, "minus_bias");
+  if (!minus)
+    return minus.takeError();
+  auto upper = step(OpKind::Where, {*hi, *minus, scalar(0.f, "zero")}, "upper");
+  if (!upper)
+    return upper.takeError();
+  return ctx.emitFinal(OpKind::Where, {*lo, *plus, *upper}).takeError();
+}
+
 } // namespace onntc
