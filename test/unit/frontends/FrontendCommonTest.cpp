@@ -1,3 +1,4 @@
+#include "frontends/common/CompileDriver.h"
 #include "frontends/common/FrontendOptions.h"
 #include "frontends/common/Npy.h"
 #include "frontends/common/OutputDir.h"
@@ -313,4 +314,47 @@ TEST_CASE("staged output directories appear all at once or not at all", "[fronte
         std::string::npos);
   CHECK(errorOf(StagedOutputDir::create(join(file, "sub"))).find("is not a directory") !=
         std::string::npos);
+}
+
+TEST_CASE("SDK spellings of flags are normalised", "[frontend]") {
+  const char *argv[] = {"bmneto", "-opt=2",  "-target", "BM1684X", "--v=3",
+                        "-v",     "1",       "--shapes", "[1,-2]",  "-x"};
+  auto out = normalizeSdkArgs(10, argv);
+  CHECK(out == std::vector<std::string>{"bmneto", "--opt=2", "--target", "BM1684X",
+                                        "--log_level=3", "--log_level", "1",
+                                        "--shapes", "[1,-2]", "-x"});
+}
+
+TEST_CASE("raw flag values become validated options", "[frontend]") {
+  SdkFlagValues f;
+  f.model = "dir/my.model.onnx";
+  f.shapes = "[[1,3],[2]]";
+  f.inputNames = "a, b";
+  f.dyn = "1";
+  f.cmp = "false";
+  f.target = "bm1684x";
+  f.emit = "ir";
+  auto o = makeFrontendOptions(f);
+  REQUIRE(bool(o));
+  CHECK(o->netName == "my_model");
+  CHECK(o->outdir == "compilation");
+  CHECK(o->shapes.size() == 2);
+  CHECK(o->inputNames == std::vector<std::string>{"a", "b"});
+  CHECK(o->dyn);
+  CHECK(!o->cmp);
+  CHECK(o->target == Target::BM1684X);
+  CHECK(o->emit == EmitKind::IR);
+  CHECK(o->opt == 1);
+  SdkFlagValues bad = f;
+  bad.emit = "bmodel";
+  CHECK(errorOf(makeFrontendOptions(bad)).find("--emit=bmodel") != std::string::npos);
+  bad = f;
+  bad.netName = "a/b";
+  CHECK(errorOf(makeFrontendOptions(bad)).find("path separators") != std::string::npos);
+  bad = f;
+  bad.logLevel = 7;
+  CHECK(errorOf(makeFrontendOptions(bad)).find("--v 7") != std::string::npos);
+  bad = f;
+  bad.dyn = "yes please";
+  CHECK(errorOf(makeFrontendOptions(bad)).find("--dyn") != std::string::npos);
 }
