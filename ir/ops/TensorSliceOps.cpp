@@ -404,8 +404,14 @@ llvm::Error inferExpand(Node &n) {
   if (ss.rank() != 1 || ss[0] < 0)
     return makeError("the shape input's length is unknown; the output rank "
                      "cannot be inferred");
-  size_t r = std::max(size_t(ss[0]), x->shape().rank());
-  setOutput(n, 0, x->dtype(), Shape(std::vector<int64_t>(r, kDynamicDim)));
+  // Unknown target: an input dim other than 1 must survive the broadcast.
+  const Shape &xs = x->shape();
+  size_t r = std::max(size_t(ss[0]), xs.rank());
+  Shape out(std::vector<int64_t>(r, kDynamicDim));
+  for (size_t d = 0; d < xs.rank(); ++d)
+    if (xs[d] > 1)
+      out[r - xs.rank() + d] = xs[d];
+  setOutput(n, 0, x->dtype(), out);
   return success();
 }
 

@@ -225,6 +225,9 @@ TEST_CASE("Expand and Tile", "[ir][tensorops]") {
   CHECK(intsOf(e) == std::vector<int64_t>{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3});
   // A shape with 1s keeps the input's larger dims.
   CHECK(run1(OpKind::Expand, {O::in(a), O::constant(i64({1, 1}))}).shape() == Shape{3, 1});
+  // Runtime shape: dims other than 1 are kept, the rest are unknown.
+  CHECK(inferred(OpKind::Expand, {O::typed(DType::F32, {3, 1}), O::typed(DType::I64, {3})}).shape ==
+        Shape{kDynamicDim, 3, kDynamicDim});
   CHECK_THAT(inferError(OpKind::Expand, {O::typed(DType::F32, {3}), O::constant(i64({2}))}),
              Catch::Contains("broadcast"));
   CHECK_THAT(inferError(OpKind::Expand, {O::typed(DType::F32, {3}), O::constant(i64({-1}))}),
