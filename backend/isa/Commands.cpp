@@ -1,4 +1,5 @@
-//===- Commands.cpp - names and engine/opcode of commands ------------------===//
+//===- Commands.cpp - names and engine/opcode of commands
+//------------------===//
 #include "backend/isa/Commands.h"
 
 #include "llvm/Support/ErrorHandling.h"
@@ -25,11 +26,10 @@ llvm::StringRef binaryOpName(BinaryOp op) {
 
 llvm::StringRef unaryOpName(UnaryOp op) {
   static const char *const Names[kNumUnaryOps] = {
-      "relu",  "leaky_relu", "sigmoid", "tanh",       "exp",       "log",
-      "sqrt",  "rsqrt",      "recip",   "abs",        "neg",       "square",
-      "gelu",  "erf",        "hsigmoid", "hswish",    "clip",      "silu",
-      "softplus", "elu",     "mish",    "floor",      "ceil",      "round",
-      "sin",   "cos",        "sign"};
+      "relu",     "leaky_relu", "sigmoid", "tanh", "exp",      "log",  "sqrt",
+      "rsqrt",    "recip",      "abs",     "neg",  "square",   "gelu", "erf",
+      "hsigmoid", "hswish",     "clip",    "silu", "softplus", "elu",  "mish",
+      "floor",    "ceil",       "round",   "sin",  "cos",      "sign"};
   return Names[unsigned(op)];
 }
 

@@ -88,8 +88,7 @@ struct ConvCmd {
   uint32_t groups = 1;
   DType inType = DType::F32, weightType = DType::F32, biasType = DType::F32,
         outType = DType::F32;
-  LocalLayout inLayout = LocalLayout::AlignEU,
-              outLayout = LocalLayout::AlignEU;
+  LocalLayout inLayout = LocalLayout::AlignEU, outLayout = LocalLayout::AlignEU;
   bool hasBias = false, relu = false;
   /// Upper clamp applied after relu when > 0 (ReLU6); 0 = none.
   double reluMax = 0;
@@ -124,15 +123,29 @@ struct PoolCmd {
   uint16_t padT = 0, padB = 0, padL = 0, padR = 0;
   PoolMode mode = PoolMode::Max;
   DType dtype = DType::F32;
-  LocalLayout inLayout = LocalLayout::AlignEU,
-              outLayout = LocalLayout::AlignEU;
+  LocalLayout inLayout = LocalLayout::AlignEU, outLayout = LocalLayout::AlignEU;
   bool countIncludePad = false;
   RequantParams rq;
 };
 
 enum class BinaryOp : uint8_t {
-  Add = 0, Sub, Mul, Div, Max, Min, Pow, PRelu, SquaredDiff,
-  Eq, Ne, Lt, Le, Gt, Ge, And, Or,
+  Add = 0,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Pow,
+  PRelu,
+  SquaredDiff,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  And,
+  Or,
 };
 constexpr unsigned kNumBinaryOps = 17;
 llvm::StringRef binaryOpName(BinaryOp op);
@@ -151,9 +164,33 @@ struct BinaryCmd {
 };
 
 enum class UnaryOp : uint8_t {
-  Relu = 0, LeakyRelu, Sigmoid, Tanh, Exp, Log, Sqrt, Rsqrt, Reciprocal, Abs,
-  Neg, Square, Gelu, Erf, HardSigmoid, HardSwish, Clip, Silu, Softplus, Elu,
-  Mish, Floor, Ceil, Round, Sin, Cos, Sign,
+  Relu = 0,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Reciprocal,
+  Abs,
+  Neg,
+  Square,
+  Gelu,
+  Erf,
+  HardSigmoid,
+  HardSwish,
+  Clip,
+  Silu,
+  Softplus,
+  Elu,
+  Mish,
+  Floor,
+  Ceil,
+  Round,
+  Sin,
+  Cos,
+  Sign,
 };
 constexpr unsigned kNumUnaryOps = 27;
 llvm::StringRef unaryOpName(UnaryOp op);
@@ -258,7 +295,16 @@ struct GdmaFillCmd {
 
 /// Opcodes. Values are part of the descriptor format.
 enum class BdcOpcode : uint8_t {
-  Conv = 1, MatMul, Pool, Binary, Unary, Reduce, Copy, Fill, Cast, Requant,
+  Conv = 1,
+  MatMul,
+  Pool,
+  Binary,
+  Unary,
+  Reduce,
+  Copy,
+  Fill,
+  Cast,
+  Requant,
   Lut,
 };
 enum class GdmaOpcode : uint8_t { Move = 1, Fill = 2 };

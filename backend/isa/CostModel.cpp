@@ -1,4 +1,5 @@
-//===- CostModel.cpp - cycles of one command -------------------------------===//
+//===- CostModel.cpp - cycles of one command
+//-------------------------------===//
 #include "backend/isa/CostModel.h"
 
 #include <algorithm>
@@ -168,9 +169,9 @@ struct CostVisitor {
   CommandCost operator()(const PoolCmd &c) const {
     CommandCost r;
     Shape4 out{c.in.n, c.in.c, c.oh, c.ow};
-    r.cycles = t.bdcOverheadCycles + elementPass(t, out, c.outAddr,
-                                                 dtypeBytes(c.dtype)) *
-                                         c.kh * c.kw;
+    r.cycles =
+        t.bdcOverheadCycles +
+        elementPass(t, out, c.outAddr, dtypeBytes(c.dtype)) * c.kh * c.kw;
     return r;
   }
   CommandCost operator()(const BinaryCmd &c) const {
@@ -183,8 +184,8 @@ struct CostVisitor {
                 unaryOpFactor(c.op));
   }
   CommandCost operator()(const ReduceCmd &c) const {
-    CommandCost r = pass(c.inShape, c.in.addr,
-                         widest({c.out.dtype, c.in.dtype}), 1);
+    CommandCost r =
+        pass(c.inShape, c.in.addr, widest({c.out.dtype, c.in.dtype}), 1);
     if (c.axisMask & kAxisC) {
       // Cross-lane gather: a log2(npuNum)-deep tree over the output.
       Shape4 o = c.inShape;

@@ -1,4 +1,5 @@
-//===- Encoding.cpp - descriptor encoder, decoder, disassembler ------------===//
+//===- Encoding.cpp - descriptor encoder, decoder, disassembler
+//------------===//
 //
 // Each body is described once by a visit function that names its fields in
 // byte order. Four visitors walk those lists: Writer (encode), Reader
@@ -310,8 +311,7 @@ struct Writer : Cursor {
     raw(bits, 8, n);
   }
   void flag(FName n, bool &v, bool = false) { raw(v ? 1 : 0, 1, n); }
-  template <class E, class NameFn>
-  void en(FName n, E &v, unsigned, NameFn) {
+  template <class E, class NameFn> void en(FName n, E &v, unsigned, NameFn) {
     raw(uint8_t(v), 1, n);
   }
 };
@@ -536,19 +536,18 @@ Error encodeCommand(const Command &cmd, llvm::MutableArrayRef<uint8_t> out) {
   Command::Body body = cmd.body;
   std::visit([&](auto &b) { visitBody(w, b); }, body);
   if (!w.err.empty())
-    return llvm::createStringError(std::errc::invalid_argument,
-                                   "cannot encode %s command #%u: %s",
-                                   cmd.mnemonic().str().c_str(),
-                                   cmd.hdr.cmdId, w.err.c_str());
+    return llvm::createStringError(
+        std::errc::invalid_argument, "cannot encode %s command #%u: %s",
+        cmd.mnemonic().str().c_str(), cmd.hdr.cmdId, w.err.c_str());
   return Error::success();
 }
 
 Expected<std::vector<uint8_t>> encodeStream(ArrayRef<Command> cmds) {
   std::vector<uint8_t> bytes(cmds.size() * kCmdBytes);
   for (size_t i = 0; i < cmds.size(); ++i)
-    if (Error e = encodeCommand(
-            cmds[i], llvm::MutableArrayRef<uint8_t>(bytes.data() + i * kCmdBytes,
-                                                    kCmdBytes)))
+    if (Error e = encodeCommand(cmds[i],
+                                llvm::MutableArrayRef<uint8_t>(
+                                    bytes.data() + i * kCmdBytes, kCmdBytes)))
       return e;
   return bytes;
 }
@@ -609,11 +608,11 @@ Expected<std::vector<Command>> decodeStream(ArrayRef<uint8_t> bytes,
           engineName(engine).str().c_str(), i, size_t(i) * kCmdBytes,
           llvm::toString(c.takeError()).c_str());
     if (c->engine() != engine)
-      return llvm::createStringError(
-          std::errc::invalid_argument,
-          "%s command index %u is a %s command (%s)",
-          engineName(engine).str().c_str(), i,
-          engineName(c->engine()).str().c_str(), c->mnemonic().str().c_str());
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "%s command index %u is a %s command (%s)",
+                                     engineName(engine).str().c_str(), i,
+                                     engineName(c->engine()).str().c_str(),
+                                     c->mnemonic().str().c_str());
     cmds.push_back(std::move(*c));
   }
   return cmds;
@@ -648,10 +647,9 @@ Error disassembleStream(ArrayRef<uint8_t> bytes, uint32_t count,
   for (uint32_t i = 0; i < count; ++i) {
     auto c = decodeCommand(bytes.slice(size_t(i) * kCmdBytes, kCmdBytes));
     if (!c)
-      return llvm::createStringError(std::errc::invalid_argument,
-                                     "command index %u (byte %zu): %s", i,
-                                     size_t(i) * kCmdBytes,
-                                     llvm::toString(c.takeError()).c_str());
+      return llvm::createStringError(
+          std::errc::invalid_argument, "command index %u (byte %zu): %s", i,
+          size_t(i) * kCmdBytes, llvm::toString(c.takeError()).c_str());
     printCommand(*c, os);
     os << '\n';
   }
@@ -665,11 +663,10 @@ void printFieldTables(llvm::raw_ostream &os) {
      << "| 2 | u8 | opcode |\n| 3 | u8 | reserved (0) |\n"
      << "| 4 | u32 (20 bits used) | cmd_id |\n"
      << "| 8 | u32 (20 bits used) | dep_id |\n| 12 | u32 | tag |\n";
-  Command::Body bodies[] = {ConvCmd(),    MatMulCmd(),   PoolCmd(),
-                            BinaryCmd(),  UnaryCmd(),    ReduceCmd(),
-                            CopyCmd(),    FillCmd(),     CastCmd(),
-                            RequantCmd(), LutCmd(),      GdmaMoveCmd(),
-                            GdmaFillCmd()};
+  Command::Body bodies[] = {
+      ConvCmd(),   MatMulCmd(),   PoolCmd(),    BinaryCmd(), UnaryCmd(),
+      ReduceCmd(), CopyCmd(),     FillCmd(),    CastCmd(),   RequantCmd(),
+      LutCmd(),    GdmaMoveCmd(), GdmaFillCmd()};
   for (Command::Body &b : bodies) {
     Command c{CmdHeader(), b};
     os << "\n`" << c.mnemonic() << "` (engine " << engineName(c.engine())
@@ -677,8 +674,7 @@ void printFieldTables(llvm::raw_ostream &os) {
        << "):\n\n| offset | type | field |\n|---|---|---|\n";
     DocPrinter d{os};
     std::visit([&](auto &x) { visitBody(d, x); }, b);
-    os << "\n(bytes " << d.pos << ".." << kCmdBytes - 1
-       << " reserved, zero)\n";
+    os << "\n(bytes " << d.pos << ".." << kCmdBytes - 1 << " reserved, zero)\n";
   }
 }
 

@@ -27,8 +27,7 @@ namespace isa {
 llvm::Error encodeCommand(const Command &cmd,
                           llvm::MutableArrayRef<uint8_t> out);
 /// Encodes a stream of commands back to back.
-llvm::Expected<std::vector<uint8_t>>
-encodeStream(llvm::ArrayRef<Command> cmds);
+llvm::Expected<std::vector<uint8_t>> encodeStream(llvm::ArrayRef<Command> cmds);
 
 /// Decodes one descriptor (bytes.size() must be kCmdBytes). Fails on a
 /// wrong version, unknown engine/opcode/enum value or non-zero reserved

@@ -1,4 +1,5 @@
-//===- Layout.cpp - global and local memory layouts ------------------------===//
+//===- Layout.cpp - global and local memory layouts
+//------------------------===//
 #include "backend/isa/Layout.h"
 
 #include "llvm/Support/ErrorHandling.h"

@@ -1,4 +1,5 @@
-//===- Target.cpp - the per-chip descriptions ------------------------------===//
+//===- Target.cpp - the per-chip descriptions
+//------------------------------===//
 //
 // Figures from shared/reference/sophon-toolchain.md section 7 unless marked
 // "assumed"; docs/isa.md states the reasoning behind each assumption.

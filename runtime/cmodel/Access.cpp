@@ -1,4 +1,5 @@
-//===- Access.cpp - bounds-checked views of local tensors ------------------===//
+//===- Access.cpp - bounds-checked views of local tensors
+//------------------===//
 #include "runtime/cmodel/Access.h"
 
 #include "llvm/Support/Format.h"
@@ -9,17 +10,16 @@ using namespace onntc::isa;
 namespace onntc {
 namespace cmodel {
 
-llvm::Expected<LocalView> LocalView::make(const TargetInfo &t,
-                                          LocalMemory &mem, uint32_t addr,
-                                          Strides4 stride, Shape4 shape,
-                                          DType dt, const char *what,
-                                          LaneRule rule,
+llvm::Expected<LocalView> LocalView::make(const TargetInfo &t, LocalMemory &mem,
+                                          uint32_t addr, Strides4 stride,
+                                          Shape4 shape, DType dt,
+                                          const char *what, LaneRule rule,
                                           unsigned outStartLane) {
   auto fail = [&](const llvm::Twine &msg) {
     std::string s;
     llvm::raw_string_ostream os(s);
-    os << what << " (local address " << llvm::format("0x%x", addr) << "): "
-       << msg;
+    os << what << " (local address " << llvm::format("0x%x", addr)
+       << "): " << msg;
     return llvm::createStringError(std::errc::invalid_argument,
                                    os.str().c_str());
   };

@@ -1,4 +1,5 @@
-//===- CModel.cpp - scheduling of the two engines --------------------------===//
+//===- CModel.cpp - scheduling of the two engines
+//--------------------------===//
 #include "runtime/cmodel/CModel.h"
 
 #include "backend/isa/CostModel.h"
@@ -52,8 +53,7 @@ void Profile::append(const Profile &next) {
 
 void Profile::print(llvm::raw_ostream &os) const {
   os << "total cycles: " << totalCycles << " ("
-     << llvm::format("%.3f", latencyUs()) << " us at " << clockMHz
-     << " MHz)\n";
+     << llvm::format("%.3f", latencyUs()) << " us at " << clockMHz << " MHz)\n";
   os << "bdc: " << bdcCommands << " commands, " << bdcBusyCycles
      << " busy cycles; gdma: " << gdmaCommands << " commands, "
      << gdmaBusyCycles << " busy cycles, " << gdmaGlobalBytes
@@ -84,9 +84,8 @@ Error validate(llvm::ArrayRef<Command> self, Engine e,
   for (uint32_t i = 0; i < self.size(); ++i) {
     const Command &c = self[i];
     if (c.engine() != e)
-      return execError(describe(e, i, c) + " is a " +
-                       engineName(c.engine()) + " command in the " +
-                       engineName(e) + " stream");
+      return execError(describe(e, i, c) + " is a " + engineName(c.engine()) +
+                       " command in the " + engineName(e) + " stream");
     if (c.hdr.cmdId <= prev)
       return execError(describe(e, i, c) +
                        ": command ids must start at 1 and strictly increase "
@@ -210,8 +209,7 @@ Expected<Profile> CModel::run(llvm::ArrayRef<Command> bdc,
     }
     if (opts.recordCommands)
       p.commands.push_back(CommandRecord{eng, i, c.hdr.cmdId, c.hdr.tag,
-                                         c.opcode(), start[e], end,
-                                         cost.macs});
+                                         c.opcode(), start[e], end, cost.macs});
   }
   return p;
 }

@@ -89,8 +89,7 @@ public:
   /// Decodes and runs one CmdGroup. Errors (bad descriptor, out-of-bounds
   /// access, a dependency on an id that is never issued, a deadlock) name
   /// the engine, command index, id, mnemonic and tag.
-  llvm::Expected<Profile> run(llvm::ArrayRef<uint8_t> bdcBytes,
-                              uint32_t bdcNum,
+  llvm::Expected<Profile> run(llvm::ArrayRef<uint8_t> bdcBytes, uint32_t bdcNum,
                               llvm::ArrayRef<uint8_t> gdmaBytes,
                               uint32_t gdmaNum,
                               const RunOptions &opts = RunOptions());

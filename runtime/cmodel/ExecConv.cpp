@@ -1,4 +1,5 @@
-//===- ExecConv.cpp - convolution, matrix multiply, pooling ----------------===//
+//===- ExecConv.cpp - convolution, matrix multiply, pooling
+//----------------===//
 //
 // The heavy BDC commands. FP32 paths accumulate whole output planes in
 // float with unit-stride inner loops so the compiler vectorizes them; INT8
@@ -42,7 +43,8 @@ void requantPair(ExecContext &x, const RequantParams &rq, uint32_t c,
   }
   unsigned lx = startLane + c;
   const uint8_t *p = x.lmem.data() + size_t(lx % x.t.npuNum) * x.t.lmemBytes +
-                     localOffset(x.t, rq.tableAddr) + size_t(lx / x.t.npuNum) * 8;
+                     localOffset(x.t, rq.tableAddr) +
+                     size_t(lx / x.t.npuNum) * 8;
   mult = int32_t(loadInt(p, DType::I32));
   shift = int(loadInt(p + 4, DType::I32));
 }
@@ -99,15 +101,15 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
                      "dilation");
   bool fp = c.inType == DType::F32 && c.weightType == DType::F32 &&
             c.outType == DType::F32 && (!c.hasBias || c.biasType == DType::F32);
-  bool q = isInt8(c.inType) && c.weightType == DType::I8 &&
-           (!c.hasBias || c.biasType == DType::I32) &&
-           (isInt8(c.outType) || c.outType == DType::I32 ||
-            c.outType == DType::I16);
+  bool q =
+      isInt8(c.inType) && c.weightType == DType::I8 &&
+      (!c.hasBias || c.biasType == DType::I32) &&
+      (isInt8(c.outType) || c.outType == DType::I32 || c.outType == DType::I16);
   if (!fp && !q)
-    return execError("unsupported dtypes in=" + dtypeName(c.inType) + " w=" +
-                     dtypeName(c.weightType) + " bias=" +
-                     dtypeName(c.biasType) + " out=" + dtypeName(c.outType) +
-                     " (FP32 or INT8 with i32 bias)");
+    return execError(
+        "unsupported dtypes in=" + dtypeName(c.inType) +
+        " w=" + dtypeName(c.weightType) + " bias=" + dtypeName(c.biasType) +
+        " out=" + dtypeName(c.outType) + " (FP32 or INT8 with i32 bias)");
   unsigned inLane = localLane(t, c.inAddr) % t.npuNum;
   unsigned outLane = localLane(t, c.outAddr) % t.npuNum;
   Shape4 os{c.in.n, c.oc, c.oh, c.ow};
@@ -116,9 +118,10 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
                             c.in, c.inType, "input", LaneRule::Normal, 0);
   if (!in)
     return in.takeError();
-  auto out = LocalView::make(t, x.lmem, c.outAddr,
-                             localStrides(t, os, c.outType, c.outLayout, outLane),
-                             os, c.outType, "output", LaneRule::Normal, 0);
+  auto out =
+      LocalView::make(t, x.lmem, c.outAddr,
+                      localStrides(t, os, c.outType, c.outLayout, outLane), os,
+                      c.outType, "output", LaneRule::Normal, 0);
   if (!out)
     return out.takeError();
   uint32_t icg = c.in.c / c.groups, ocg = c.oc / c.groups;
@@ -129,7 +132,8 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
     return wv.takeError();
   LocalView bias;
   if (c.hasBias) {
-    auto b = perChannelView(x, c.biasAddr, c.oc, 1, c.biasType, outLane, "bias");
+    auto b =
+        perChannelView(x, c.biasAddr, c.oc, 1, c.biasType, outLane, "bias");
     if (!b)
       return b.takeError();
     bias = *b;
@@ -148,8 +152,9 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
       uint32_t g = oc / ocg;
       const uint8_t *wBase = wv->channel(oc);
       if (fp) {
-        float b0 = c.hasBias ? *reinterpret_cast<const float *>(bias.channel(oc))
-                             : 0.0f;
+        float b0 = c.hasBias
+                       ? *reinterpret_cast<const float *>(bias.channel(oc))
+                       : 0.0f;
         std::fill(accF.begin(), accF.end(), b0);
       } else {
         int64_t b0 = c.hasBias ? loadInt(bias.channel(oc), DType::I32) : 0;
@@ -171,8 +176,8 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
             if (owLo >= owHi)
               continue;
             for (uint32_t oy = 0; oy < OH; ++oy) {
-              int64_t iy = int64_t(oy) * c.strideH + int64_t(ky) * c.dilH -
-                           c.padT;
+              int64_t iy =
+                  int64_t(oy) * c.strideH + int64_t(ky) * c.dilH - c.padT;
               if (iy < 0 || iy >= int64_t(IH))
                 continue;
               if (fp) {
@@ -237,10 +242,10 @@ Error execMatMul(ExecContext &x, const MatMulCmd &c) {
   const TargetInfo &t = x.t;
   bool fp = c.lType == DType::F32 && c.rType == DType::F32 &&
             c.outType == DType::F32 && (!c.hasBias || c.biasType == DType::F32);
-  bool q = isInt8(c.lType) && c.rType == DType::I8 &&
-           (!c.hasBias || c.biasType == DType::I32) &&
-           (isInt8(c.outType) || c.outType == DType::I32 ||
-            c.outType == DType::I16);
+  bool q =
+      isInt8(c.lType) && c.rType == DType::I8 &&
+      (!c.hasBias || c.biasType == DType::I32) &&
+      (isInt8(c.outType) || c.outType == DType::I32 || c.outType == DType::I16);
   if (!fp && !q)
     return execError("unsupported dtypes l=" + dtypeName(c.lType) + " r=" +
                      dtypeName(c.rType) + " out=" + dtypeName(c.outType));
@@ -271,9 +276,9 @@ Error execMatMul(ExecContext &x, const MatMulCmd &c) {
   LocalView B;
   if (c.hasBias) {
     // Lane-replicated: row m reads the bias in its own lane.
-    auto b = LocalView::make(t, x.lmem, c.biasAddr, {0, 0, 0, 1},
-                             {1, c.m, 1, c.n}, c.biasType, "bias",
-                             LaneRule::Replicated, oLane);
+    auto b =
+        LocalView::make(t, x.lmem, c.biasAddr, {0, 0, 0, 1}, {1, c.m, 1, c.n},
+                        c.biasType, "bias", LaneRule::Replicated, oLane);
     if (!b)
       return b.takeError();
     B = *b;
@@ -378,10 +383,9 @@ Error execPool(ExecContext &x, const PoolCmd &c) {
           int64_t x0 = int64_t(ox) * c.strideW - c.padL;
           int64_t y1 = std::min<int64_t>(y0 + c.kh, c.in.h);
           int64_t x1 = std::min<int64_t>(x0 + c.kw, c.in.w);
-          int64_t area = (std::min<int64_t>(y0 + c.kh, int64_t(c.in.h) + c.padB) -
-                          y0) *
-                         (std::min<int64_t>(x0 + c.kw, int64_t(c.in.w) + c.padR) -
-                          x0);
+          int64_t area =
+              (std::min<int64_t>(y0 + c.kh, int64_t(c.in.h) + c.padB) - y0) *
+              (std::min<int64_t>(x0 + c.kw, int64_t(c.in.w) + c.padR) - x0);
           int64_t ys = std::max<int64_t>(y0, 0), xs = std::max<int64_t>(x0, 0);
           double acc = isMax ? -INFINITY : 0;
           int64_t cnt = 0;
@@ -403,10 +407,10 @@ Error execPool(ExecContext &x, const PoolCmd &c) {
           } else if (c.rq.mode != RequantMode::None) {
             // INT8 average: the sum is requantized; the multiplier folds in
             // the 1/area factor chosen by the compiler.
-            storeInt(dst, c.dtype,
-                     saturate(requantValue(int64_t(acc), mult, shift,
-                                           c.rq.outZp),
-                              c.dtype));
+            storeInt(
+                dst, c.dtype,
+                saturate(requantValue(int64_t(acc), mult, shift, c.rq.outZp),
+                         c.dtype));
           } else {
             storeElement(dst, c.dtype, div ? acc / double(div) : 0);
           }

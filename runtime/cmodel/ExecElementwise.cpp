@@ -1,4 +1,5 @@
-//===- ExecElementwise.cpp - lane-wise element commands --------------------===//
+//===- ExecElementwise.cpp - lane-wise element commands
+//--------------------===//
 //
 // Binary, unary, reduce, copy, fill, cast, requant and lookup-table
 // commands. Operands are strided local views; values travel as double
@@ -245,11 +246,11 @@ Error execBinary(ExecContext &x, const BinaryCmd &c) {
     });
     return Error::success();
   }
-  bool fastF32 = c.out.dtype == DType::F32 && !c.aIsScalar && !c.bIsScalar &&
-                 c.a.dtype == DType::F32 && c.b.dtype == DType::F32 &&
-                 c.out.stride.w == 1 && c.a.stride.w == 1 && c.b.stride.w == 1 &&
-                 (c.op == BinaryOp::Add || c.op == BinaryOp::Mul ||
-                  c.op == BinaryOp::Sub);
+  bool fastF32 =
+      c.out.dtype == DType::F32 && !c.aIsScalar && !c.bIsScalar &&
+      c.a.dtype == DType::F32 && c.b.dtype == DType::F32 &&
+      c.out.stride.w == 1 && c.a.stride.w == 1 && c.b.stride.w == 1 &&
+      (c.op == BinaryOp::Add || c.op == BinaryOp::Mul || c.op == BinaryOp::Sub);
   if (fastF32) {
     for (uint32_t n = 0; n < c.shape.n; ++n)
       for (uint32_t ch = 0; ch < c.shape.c; ++ch)
@@ -274,8 +275,10 @@ Error execBinary(ExecContext &x, const BinaryCmd &c) {
     return Error::success();
   }
   forEach(c.shape, [&](uint32_t n, uint32_t ch, uint32_t h, uint32_t w) {
-    double av = c.aIsScalar ? c.scalar : loadElement(a.at(n, ch, h, w), c.a.dtype);
-    double bv = c.bIsScalar ? c.scalar : loadElement(b.at(n, ch, h, w), c.b.dtype);
+    double av =
+        c.aIsScalar ? c.scalar : loadElement(a.at(n, ch, h, w), c.a.dtype);
+    double bv =
+        c.bIsScalar ? c.scalar : loadElement(b.at(n, ch, h, w), c.b.dtype);
     // Float operands compute in the precision of f32 inputs: every result
     // of + - * / on f32 values rounded once to f32 equals the f32 operation.
     double y = applyBinary(c.op, av, bv);
@@ -500,7 +503,8 @@ Error execLut(ExecContext &x, const LutCmd &c) {
   unsigned eb = out->eb;
   forEach(c.shape, [&](uint32_t n, uint32_t ch, uint32_t h, uint32_t w) {
     uint8_t idx = *in->at(n, ch, h, w);
-    std::memcpy(out->at(n, ch, h, w), table->channel(ch) + size_t(idx) * eb, eb);
+    std::memcpy(out->at(n, ch, h, w), table->channel(ch) + size_t(idx) * eb,
+                eb);
   });
   return Error::success();
 }

@@ -1,4 +1,5 @@
-//===- ExecGdma.cpp - GDMA moves and fills, command dispatch ---------------===//
+//===- ExecGdma.cpp - GDMA moves and fills, command dispatch
+//---------------===//
 #include "runtime/cmodel/Access.h"
 #include "runtime/cmodel/Exec.h"
 
@@ -74,8 +75,8 @@ Expected<Side> resolve(ExecContext &x, const GdmaTensor &g, Shape4 s, DType dt,
   if (lo < 0 || hi > (__int128(1) << 64)) {
     std::string m;
     llvm::raw_string_ostream os(m);
-    os << what << ": global tensor at " << llvm::format("0x%llx",
-                                                        (unsigned long long)g.addr)
+    os << what << ": global tensor at "
+       << llvm::format("0x%llx", (unsigned long long)g.addr)
        << " with these strides leaves the 64-bit address space";
     return execError(os.str());
   }

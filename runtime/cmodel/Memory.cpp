@@ -1,4 +1,5 @@
-//===- Memory.cpp - simulated global and local memory ----------------------===//
+//===- Memory.cpp - simulated global and local memory
+//----------------------===//
 #include "runtime/cmodel/Memory.h"
 
 #include "backend/isa/Requant.h"
@@ -304,9 +305,10 @@ Error writeLocalTensor(const TargetInfo &t, LocalMemory &mem, uint32_t addr,
   return Error::success();
 }
 
-llvm::Expected<std::vector<double>>
-readLocalTensor(const TargetInfo &t, const LocalMemory &mem, uint32_t addr,
-                Shape4 shape, Strides4 stride, DType dt) {
+llvm::Expected<std::vector<double>> readLocalTensor(const TargetInfo &t,
+                                                    const LocalMemory &mem,
+                                                    uint32_t addr, Shape4 shape,
+                                                    Strides4 stride, DType dt) {
   auto v = LocalView::make(t, const_cast<LocalMemory &>(mem), addr, stride,
                            shape, dt, "tensor", LaneRule::Normal, 0);
   if (!v)

@@ -94,9 +94,8 @@ llvm::Error writeLocalTensor(const isa::TargetInfo &t, LocalMemory &mem,
                              llvm::ArrayRef<double> values);
 /// Reads a local tensor into an NCHW host array.
 llvm::Expected<std::vector<double>>
-readLocalTensor(const isa::TargetInfo &t, const LocalMemory &mem,
-                uint32_t addr, isa::Shape4 shape, isa::Strides4 stride,
-                isa::DType dt);
+readLocalTensor(const isa::TargetInfo &t, const LocalMemory &mem, uint32_t addr,
+                isa::Shape4 shape, isa::Strides4 stride, isa::DType dt);
 
 } // namespace cmodel
 } // namespace onntc

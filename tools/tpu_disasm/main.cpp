@@ -1,4 +1,5 @@
-//===- main.cpp - tpu_disasm: print a raw command stream as text -----------===//
+//===- main.cpp - tpu_disasm: print a raw command stream as text
+//-----------===//
 //
 // Usage: tpu_disasm FILE [--count N] [--offset BYTES]
 //        tpu_disasm --fields      (prints the descriptor field tables)
@@ -50,10 +51,11 @@ int main(int argc, char **argv) {
   }
   bytes = bytes.drop_front(offset);
   if (count == 0 && bytes.size() % onntc::isa::kCmdBytes)
-    llvm::errs() << "tpu_disasm: warning: " << file << ": size "
-                 << bytes.size() << " is not a multiple of "
-                 << onntc::isa::kCmdBytes << "; trailing bytes ignored\n";
-  if (llvm::Error e = onntc::isa::disassembleStream(bytes, count, llvm::outs())) {
+    llvm::errs() << "tpu_disasm: warning: " << file << ": size " << bytes.size()
+                 << " is not a multiple of " << onntc::isa::kCmdBytes
+                 << "; trailing bytes ignored\n";
+  if (llvm::Error e =
+          onntc::isa::disassembleStream(bytes, count, llvm::outs())) {
     llvm::outs().flush();
     llvm::errs() << "tpu_disasm: " << file << ": "
                  << llvm::toString(std::move(e)) << "\n";

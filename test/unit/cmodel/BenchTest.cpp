@@ -1,4 +1,5 @@
-//===- BenchTest.cpp - cmodel speed on ResNet-18 FP32 layers ---------------===//
+//===- BenchTest.cpp - cmodel speed on ResNet-18 FP32 layers
+//---------------===//
 //
 // Hidden by default (run `cmodel_tests "[.bench]"`): executes every conv of
 // ResNet-18 at 224x224 once, with the FC as a matmul, and reports the wall
@@ -16,13 +17,12 @@ using namespace testutil;
 TEST_CASE("ResNet-18 FP32 layers on the cmodel", "[.bench]") {
   struct L {
     uint32_t ic, hw, oc, k, s, p, count;
-  } layers[] = {
-      {3, 224, 64, 7, 2, 3, 1},   {64, 56, 64, 3, 1, 1, 4},
-      {64, 56, 128, 3, 2, 1, 1},  {128, 28, 128, 3, 1, 1, 3},
-      {64, 56, 128, 1, 2, 0, 1},  {128, 28, 256, 3, 2, 1, 1},
-      {256, 14, 256, 3, 1, 1, 3}, {128, 28, 256, 1, 2, 0, 1},
-      {256, 14, 512, 3, 2, 1, 1}, {512, 7, 512, 3, 1, 1, 3},
-      {256, 14, 512, 1, 2, 0, 1}};
+  } layers[] = {{3, 224, 64, 7, 2, 3, 1},   {64, 56, 64, 3, 1, 1, 4},
+                {64, 56, 128, 3, 2, 1, 1},  {128, 28, 128, 3, 1, 1, 3},
+                {64, 56, 128, 1, 2, 0, 1},  {128, 28, 256, 3, 2, 1, 1},
+                {256, 14, 256, 3, 1, 1, 3}, {128, 28, 256, 1, 2, 0, 1},
+                {256, 14, 512, 3, 2, 1, 1}, {512, 7, 512, 3, 1, 1, 3},
+                {256, 14, 512, 1, 2, 0, 1}};
   for (const TargetInfo *tp : allTargets()) {
     const TargetInfo &t = *tp;
     CModel m(t);
@@ -46,8 +46,8 @@ TEST_CASE("ResNet-18 FP32 layers on the cmodel", "[.bench]") {
         Command cmd = bdc(c);
         auto start = std::chrono::steady_clock::now();
         llvm::Error e = m.execute(cmd);
-        wall += std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
+        wall += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              start)
                     .count();
         if (e) {
           // The 224x224 stem does not fit one lane on BM1684X; the backend
@@ -61,8 +61,8 @@ TEST_CASE("ResNet-18 FP32 layers on the cmodel", "[.bench]") {
       }
     WARN(t.name.str() << ": " << macs / 1e6 << " M MACs in " << wall
                       << " s wall, " << cycles << " BDC cycles ("
-                      << cycles / t.clockMHz / 1000 << " ms at "
-                      << t.clockMHz << " MHz, utilization "
+                      << cycles / t.clockMHz / 1000 << " ms at " << t.clockMHz
+                      << " MHz, utilization "
                       << double(macs) / cycles / t.peakMacsPerCycle(DType::F32)
                       << ")");
   }

@@ -1,4 +1,5 @@
-//===- ConvTest.cpp - conv, matmul and pooling against scalar references ---===//
+//===- ConvTest.cpp - conv, matmul and pooling against scalar references
+//---===//
 #include "TestUtil.h"
 
 #include <chrono>
@@ -37,9 +38,9 @@ std::vector<double> refConv(const ConvCase &k, const std::vector<double> &x,
                 if (iy < 0 || ix < 0 || iy >= k.in.h || ix >= k.in.w)
                   continue;
                 uint32_t ic = g * icg + c;
-                s += x[((size_t(n) * k.in.c + ic) * k.in.h + iy) * k.in.w +
-                       ix] *
-                     w[((size_t(o) * icg + c) * k.kh + ky) * k.kw + kx];
+                s +=
+                    x[((size_t(n) * k.in.c + ic) * k.in.h + iy) * k.in.w + ix] *
+                    w[((size_t(o) * icg + c) * k.kh + ky) * k.kw + kx];
               }
           if (k.relu && s < 0)
             s = 0;
@@ -71,8 +72,8 @@ void runConvCase(const TargetInfo &t, const ConvCase &k) {
   c.ow = slidingOutSize(k.in.w, k.kw, k.sw, k.pl, k.pr, k.dw);
   Shape4 os{k.in.n, k.oc, c.oh, c.ow};
   uint32_t icg = k.in.c / k.groups;
-  uint64_t inBytes = localBytesPerLane(t, k.in, DType::F32, LocalLayout::AlignEU,
-                                       k.inLane);
+  uint64_t inBytes =
+      localBytesPerLane(t, k.in, DType::F32, LocalLayout::AlignEU, k.inLane);
   uint64_t outBytes =
       localBytesPerLane(t, os, DType::F32, LocalLayout::AlignEU, k.outLane);
   uint64_t wBytes =
@@ -110,15 +111,152 @@ void runConvCase(const TargetInfo &t, const ConvCase &k) {
 
 TEST_CASE("conv matches the reference", "[cmodel][conv]") {
   const ConvCase cases[] = {
-      // name           in               oc kh kw sh sw dh dw pt pb pl pr g  bias relu lanes
-      {"3x3 pad1", {1, 8, 9, 10}, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, false, 0, 0},
-      {"stride2 7x7", {2, 3, 23, 21}, 10, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, true, true, 0, 0},
-      {"asym pad", {1, 5, 8, 8}, 4, 3, 2, 2, 1, 1, 1, 0, 2, 1, 0, 1, false, false, 0, 0},
-      {"dilation", {1, 4, 12, 11}, 6, 3, 3, 1, 1, 2, 3, 2, 2, 3, 3, 1, true, false, 0, 0},
-      {"groups", {1, 12, 7, 7}, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, true, true, 0, 0},
-      {"depthwise", {1, 70, 9, 9}, 70, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 70, true, false, 0, 0},
-      {"130 channels", {1, 130, 5, 6}, 67, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, true, true, 0, 0},
-      {"lane offsets", {2, 66, 6, 5}, 75, 3, 3, 1, 2, 1, 1, 1, 1, 0, 1, 1, true, false, 3, 61},
+      // name           in               oc kh kw sh sw dh dw pt pb pl pr g bias
+      // relu lanes
+      {"3x3 pad1",
+       {1, 8, 9, 10},
+       16,
+       3,
+       3,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       true,
+       false,
+       0,
+       0},
+      {"stride2 7x7",
+       {2, 3, 23, 21},
+       10,
+       7,
+       7,
+       2,
+       2,
+       1,
+       1,
+       3,
+       3,
+       3,
+       3,
+       1,
+       true,
+       true,
+       0,
+       0},
+      {"asym pad",
+       {1, 5, 8, 8},
+       4,
+       3,
+       2,
+       2,
+       1,
+       1,
+       1,
+       0,
+       2,
+       1,
+       0,
+       1,
+       false,
+       false,
+       0,
+       0},
+      {"dilation",
+       {1, 4, 12, 11},
+       6,
+       3,
+       3,
+       1,
+       1,
+       2,
+       3,
+       2,
+       2,
+       3,
+       3,
+       1,
+       true,
+       false,
+       0,
+       0},
+      {"groups",
+       {1, 12, 7, 7},
+       18,
+       3,
+       3,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       3,
+       true,
+       true,
+       0,
+       0},
+      {"depthwise",
+       {1, 70, 9, 9},
+       70,
+       3,
+       3,
+       2,
+       2,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       70,
+       true,
+       false,
+       0,
+       0},
+      {"130 channels",
+       {1, 130, 5, 6},
+       67,
+       1,
+       1,
+       1,
+       1,
+       1,
+       1,
+       0,
+       0,
+       0,
+       0,
+       1,
+       true,
+       true,
+       0,
+       0},
+      {"lane offsets",
+       {2, 66, 6, 5},
+       75,
+       3,
+       3,
+       1,
+       2,
+       1,
+       1,
+       1,
+       1,
+       0,
+       1,
+       1,
+       true,
+       false,
+       3,
+       61},
   };
   for (const TargetInfo *t : allTargets())
     for (const ConvCase &k : cases)
@@ -182,12 +320,10 @@ TEST_CASE("int8 conv accumulates in i32 and requantizes per channel",
   std::vector<double> b = {1000, -20000, 7};
   std::vector<double> table = {1 << 14, 13, 3 << 13, 14, 1 << 15, 20};
   put(m, c.inAddr, c.in, DType::I8, LocalLayout::AlignEU, x);
-  requireOk(onntc::cmodel::writeLocalTensor(t, m.local(), c.weightAddr,
-                                            {1, 3, 1, 45}, {0, 45, 0, 1},
-                                            DType::I8, w));
-  requireOk(onntc::cmodel::writeLocalTensor(t, m.local(), c.biasAddr,
-                                            {1, 3, 1, 1}, {0, 1, 0, 1},
-                                            DType::I32, b));
+  requireOk(onntc::cmodel::writeLocalTensor(
+      t, m.local(), c.weightAddr, {1, 3, 1, 45}, {0, 45, 0, 1}, DType::I8, w));
+  requireOk(onntc::cmodel::writeLocalTensor(
+      t, m.local(), c.biasAddr, {1, 3, 1, 1}, {0, 1, 0, 1}, DType::I32, b));
   requireOk(onntc::cmodel::writeLocalTensor(t, m.local(), c.rq.tableAddr,
                                             {1, 3, 1, 2}, {0, 2, 0, 1},
                                             DType::I32, table));
@@ -249,8 +385,8 @@ TEST_CASE("matmul matches the reference", "[cmodel][matmul]") {
             t, m.local(), makeLocalAddr(t, lane, 0x8000), {1, 1, 1, 45},
             {0, 0, 0, 1}, DType::F32, B));
       requireOk(m.execute(bdc(c)));
-      auto y = get(m, c.outAddr, {1, 70, 1, 45}, DType::F32,
-                   LocalLayout::AlignEU);
+      auto y =
+          get(m, c.outAddr, {1, 70, 1, 45}, DType::F32, LocalLayout::AlignEU);
       std::vector<double> want(70 * 45);
       for (int i = 0; i < 70; ++i)
         for (int j = 0; j < 45; ++j) {
@@ -363,10 +499,10 @@ TEST_CASE("a ResNet-sized conv runs fast", "[cmodel][conv][perf]") {
   c.weightAddr = 0x8000;
   auto start = std::chrono::steady_clock::now();
   requireOk(m.execute(bdc(c)));
-  double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                             start)
-                   .count();
-  WARN("64x56x56 3x3 conv: " << sec * 1000 << " ms, "
-                             << 115.6e6 / sec / 1e9 << " GMAC/s");
+  double sec =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  WARN("64x56x56 3x3 conv: " << sec * 1000 << " ms, " << 115.6e6 / sec / 1e9
+                             << " GMAC/s");
   CHECK(sec < 2.0);
 }

@@ -1,4 +1,5 @@
-//===- ElementwiseTest.cpp - lane-wise element commands --------------------===//
+//===- ElementwiseTest.cpp - lane-wise element commands
+//--------------------===//
 #include "TestUtil.h"
 
 using namespace testutil;
@@ -20,7 +21,8 @@ TEST_CASE("binary ops broadcast along each of N, C, H and W",
     CModel m(t);
     Shape4 bs = s;
     (axis == 0 ? bs.n : axis == 1 ? bs.c : axis == 2 ? bs.h : bs.w) = 1;
-    uint32_t aAddr = makeLocalAddr(t, 4, 0), oAddr = makeLocalAddr(t, 4, 0x4000);
+    uint32_t aAddr = makeLocalAddr(t, 4, 0),
+             oAddr = makeLocalAddr(t, 4, 0x4000);
     uint32_t bAddr = makeLocalAddr(t, 4, 0x8000);
     auto A = randomValues(s.numElements(), 20);
     auto B = randomValues(bs.numElements(), 21);
@@ -85,23 +87,57 @@ TEST_CASE("binary ops with a scalar operand, every op", "[cmodel][binary]") {
     for (size_t i = 0; i < A.size(); ++i) {
       double a = 1.5, b = A[i], r = 0;
       switch (op) {
-      case BinaryOp::Add: r = a + b; break;
-      case BinaryOp::Sub: r = a - b; break;
-      case BinaryOp::Mul: r = a * b; break;
-      case BinaryOp::Div: r = a / b; break;
-      case BinaryOp::Max: r = std::max(a, b); break;
-      case BinaryOp::Min: r = std::min(a, b); break;
-      case BinaryOp::Pow: r = std::pow(a, b); break;
-      case BinaryOp::PRelu: r = a; break;
-      case BinaryOp::SquaredDiff: r = (a - b) * (a - b); break;
-      case BinaryOp::Eq: r = a == b; break;
-      case BinaryOp::Ne: r = a != b; break;
-      case BinaryOp::Lt: r = a < b; break;
-      case BinaryOp::Le: r = a <= b; break;
-      case BinaryOp::Gt: r = a > b; break;
-      case BinaryOp::Ge: r = a >= b; break;
-      case BinaryOp::And: r = 1; break;
-      case BinaryOp::Or: r = 1; break;
+      case BinaryOp::Add:
+        r = a + b;
+        break;
+      case BinaryOp::Sub:
+        r = a - b;
+        break;
+      case BinaryOp::Mul:
+        r = a * b;
+        break;
+      case BinaryOp::Div:
+        r = a / b;
+        break;
+      case BinaryOp::Max:
+        r = std::max(a, b);
+        break;
+      case BinaryOp::Min:
+        r = std::min(a, b);
+        break;
+      case BinaryOp::Pow:
+        r = std::pow(a, b);
+        break;
+      case BinaryOp::PRelu:
+        r = a;
+        break;
+      case BinaryOp::SquaredDiff:
+        r = (a - b) * (a - b);
+        break;
+      case BinaryOp::Eq:
+        r = a == b;
+        break;
+      case BinaryOp::Ne:
+        r = a != b;
+        break;
+      case BinaryOp::Lt:
+        r = a < b;
+        break;
+      case BinaryOp::Le:
+        r = a <= b;
+        break;
+      case BinaryOp::Gt:
+        r = a > b;
+        break;
+      case BinaryOp::Ge:
+        r = a >= b;
+        break;
+      case BinaryOp::And:
+        r = 1;
+        break;
+      case BinaryOp::Or:
+        r = 1;
+        break;
       }
       CHECK(y[i] == Approx(r).epsilon(1e-6));
     }
@@ -179,33 +215,87 @@ TEST_CASE("unary ops match libm", "[cmodel][unary]") {
     for (size_t i = 0; i < X.size(); ++i) {
       double x = X[i], r = 0;
       switch (op) {
-      case UnaryOp::Relu: r = std::max(x, 0.0); break;
-      case UnaryOp::LeakyRelu: r = x > 0 ? x : 0.2 * x; break;
-      case UnaryOp::Sigmoid: r = 1 / (1 + std::exp(-x)); break;
-      case UnaryOp::Tanh: r = std::tanh(x); break;
-      case UnaryOp::Exp: r = std::exp(x); break;
-      case UnaryOp::Log: r = std::log(x); break;
-      case UnaryOp::Sqrt: r = std::sqrt(x); break;
-      case UnaryOp::Rsqrt: r = 1 / std::sqrt(x); break;
-      case UnaryOp::Reciprocal: r = 1 / x; break;
-      case UnaryOp::Abs: r = std::fabs(x); break;
-      case UnaryOp::Neg: r = -x; break;
-      case UnaryOp::Square: r = x * x; break;
-      case UnaryOp::Gelu: r = 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); break;
-      case UnaryOp::Erf: r = std::erf(x); break;
-      case UnaryOp::HardSigmoid: r = std::clamp(0.2 * x + 0.5, 0.0, 1.0); break;
-      case UnaryOp::HardSwish: r = x * std::clamp(x / 6 + 0.5, 0.0, 1.0); break;
-      case UnaryOp::Clip: r = std::clamp(x, -1.0, 1.5); break;
-      case UnaryOp::Silu: r = x / (1 + std::exp(-x)); break;
-      case UnaryOp::Softplus: r = std::log(1 + std::exp(x)); break;
-      case UnaryOp::Elu: r = x > 0 ? x : 0.2 * (std::exp(x) - 1); break;
-      case UnaryOp::Mish: r = x * std::tanh(std::log(1 + std::exp(x))); break;
-      case UnaryOp::Floor: r = std::floor(x); break;
-      case UnaryOp::Ceil: r = std::ceil(x); break;
-      case UnaryOp::Round: r = std::nearbyint(x); break;
-      case UnaryOp::Sin: r = std::sin(x); break;
-      case UnaryOp::Cos: r = std::cos(x); break;
-      case UnaryOp::Sign: r = x > 0 ? 1 : x < 0 ? -1 : 0; break;
+      case UnaryOp::Relu:
+        r = std::max(x, 0.0);
+        break;
+      case UnaryOp::LeakyRelu:
+        r = x > 0 ? x : 0.2 * x;
+        break;
+      case UnaryOp::Sigmoid:
+        r = 1 / (1 + std::exp(-x));
+        break;
+      case UnaryOp::Tanh:
+        r = std::tanh(x);
+        break;
+      case UnaryOp::Exp:
+        r = std::exp(x);
+        break;
+      case UnaryOp::Log:
+        r = std::log(x);
+        break;
+      case UnaryOp::Sqrt:
+        r = std::sqrt(x);
+        break;
+      case UnaryOp::Rsqrt:
+        r = 1 / std::sqrt(x);
+        break;
+      case UnaryOp::Reciprocal:
+        r = 1 / x;
+        break;
+      case UnaryOp::Abs:
+        r = std::fabs(x);
+        break;
+      case UnaryOp::Neg:
+        r = -x;
+        break;
+      case UnaryOp::Square:
+        r = x * x;
+        break;
+      case UnaryOp::Gelu:
+        r = 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+        break;
+      case UnaryOp::Erf:
+        r = std::erf(x);
+        break;
+      case UnaryOp::HardSigmoid:
+        r = std::clamp(0.2 * x + 0.5, 0.0, 1.0);
+        break;
+      case UnaryOp::HardSwish:
+        r = x * std::clamp(x / 6 + 0.5, 0.0, 1.0);
+        break;
+      case UnaryOp::Clip:
+        r = std::clamp(x, -1.0, 1.5);
+        break;
+      case UnaryOp::Silu:
+        r = x / (1 + std::exp(-x));
+        break;
+      case UnaryOp::Softplus:
+        r = std::log(1 + std::exp(x));
+        break;
+      case UnaryOp::Elu:
+        r = x > 0 ? x : 0.2 * (std::exp(x) - 1);
+        break;
+      case UnaryOp::Mish:
+        r = x * std::tanh(std::log(1 + std::exp(x)));
+        break;
+      case UnaryOp::Floor:
+        r = std::floor(x);
+        break;
+      case UnaryOp::Ceil:
+        r = std::ceil(x);
+        break;
+      case UnaryOp::Round:
+        r = std::nearbyint(x);
+        break;
+      case UnaryOp::Sin:
+        r = std::sin(x);
+        break;
+      case UnaryOp::Cos:
+        r = std::cos(x);
+        break;
+      case UnaryOp::Sign:
+        r = x > 0 ? 1 : x < 0 ? -1 : 0;
+        break;
       }
       if (std::isnan(r)) {
         CHECK(std::isnan(y[i]));
@@ -244,11 +334,10 @@ TEST_CASE("reductions over H/W, N and across lanes", "[cmodel][reduce]") {
     c.axisMask = k.mask;
     requireOk(m.execute(bdc(c)));
     auto y = get(m, 0x4000, os, DType::F32, LocalLayout::AlignEU);
-    std::vector<double> want(os.numElements(),
-                             k.op == ReduceOp::Max   ? -1e30
-                             : k.op == ReduceOp::Min ? 1e30
-                             : k.op == ReduceOp::Prod ? 1
-                                                      : 0);
+    std::vector<double> want(os.numElements(), k.op == ReduceOp::Max    ? -1e30
+                                               : k.op == ReduceOp::Min  ? 1e30
+                                               : k.op == ReduceOp::Prod ? 1
+                                                                        : 0);
     for (uint32_t n = 0; n < s.n; ++n)
       for (uint32_t ch = 0; ch < s.c; ++ch)
         for (uint32_t h = 0; h < s.h; ++h)
@@ -258,11 +347,21 @@ TEST_CASE("reductions over H/W, N and across lanes", "[cmodel][reduce]") {
                                  os.h == 1 ? 0 : h, os.w == 1 ? 0 : w)];
             switch (k.op) {
             case ReduceOp::Sum:
-            case ReduceOp::Mean: a += v; break;
-            case ReduceOp::SumSquare: a += v * v; break;
-            case ReduceOp::Max: a = std::max(a, v); break;
-            case ReduceOp::Min: a = std::min(a, v); break;
-            case ReduceOp::Prod: a *= v; break;
+            case ReduceOp::Mean:
+              a += v;
+              break;
+            case ReduceOp::SumSquare:
+              a += v * v;
+              break;
+            case ReduceOp::Max:
+              a = std::max(a, v);
+              break;
+            case ReduceOp::Min:
+              a = std::min(a, v);
+              break;
+            case ReduceOp::Prod:
+              a *= v;
+              break;
             }
           }
     if (k.op == ReduceOp::Mean)
@@ -299,8 +398,8 @@ TEST_CASE("copy, fill, cast, requant and lookup table",
   requireOk(m.execute(bdc(q)));
   auto qi = get(m, 0x2000, s, DType::I8, LocalLayout::AlignEU);
   for (size_t i = 0; i < X.size(); ++i)
-    CHECK(qi[i] == std::clamp(double(std::nearbyint(float(X[i]) * 20.0f)) + 3, -128.0,
-                              127.0));
+    CHECK(qi[i] == std::clamp(double(std::nearbyint(float(X[i]) * 20.0f)) + 3,
+                              -128.0, 127.0));
   // Dequantize back.
   CastCmd dq = q;
   dq.in = q.out;

@@ -1,4 +1,5 @@
-//===- GdmaTest.cpp - GDMA moves between and within the memories -----------===//
+//===- GdmaTest.cpp - GDMA moves between and within the memories
+//-----------===//
 #include "TestUtil.h"
 
 #include <cstring>
@@ -70,9 +71,9 @@ TEST_CASE("global -> local distributes channels over lanes and back",
     std::vector<double> want(data.begin(), data.end());
     CHECK(get(m, laddr, s, DType::F32, LocalLayout::AlignEU) == want);
     // And back to another global buffer.
-    requireOk(m.execute(move(s, DType::F32, {MemSpace::Local, laddr, ls},
-                             {MemSpace::Global, kBase + 0x40000,
-                              contiguousStrides(s)})));
+    requireOk(m.execute(
+        move(s, DType::F32, {MemSpace::Local, laddr, ls},
+             {MemSpace::Global, kBase + 0x40000, contiguousStrides(s)})));
     CHECK(getGlobal(m, kBase + 0x40000, s.numElements()) == data);
   }
 }
@@ -86,7 +87,8 @@ TEST_CASE("local -> local moves channels across lanes", "[cmodel][gdma]") {
   uint32_t dst = makeLocalAddr(t, 17, 0x800);
   requireOk(m.execute(
       move(s, DType::F32,
-           {MemSpace::Local, 0, localStrides(t, s, DType::F32, LocalLayout::AlignEU)},
+           {MemSpace::Local, 0,
+            localStrides(t, s, DType::F32, LocalLayout::AlignEU)},
            {MemSpace::Local, dst,
             localStrides(t, s, DType::F32, LocalLayout::Compact, 17)})));
   CHECK(get(m, dst, s, DType::F32, LocalLayout::Compact) == X);
@@ -115,10 +117,9 @@ TEST_CASE("global -> global permutes, broadcasts and concatenates",
                 data[((n * 3 + c) * 4 + h) * 5 + w]);
 
   // Broadcast a row of 5 to 2x3x4x5 with zero strides.
-  requireOk(m.execute(move(s, DType::F32,
-                           {MemSpace::Global, kBase, {0, 0, 0, 1}},
-                           {MemSpace::Global, kBase + 0x2000,
-                            contiguousStrides(s)})));
+  requireOk(m.execute(
+      move(s, DType::F32, {MemSpace::Global, kBase, {0, 0, 0, 1}},
+           {MemSpace::Global, kBase + 0x2000, contiguousStrides(s)})));
   auto b = getGlobal(m, kBase + 0x2000, s.numElements());
   for (size_t i = 0; i < b.size(); ++i)
     CHECK(b[i] == float(i % 5));
@@ -128,14 +129,12 @@ TEST_CASE("global -> global permutes, broadcasts and concatenates",
   putGlobal(m, kBase + 0x3000, iota(12, 100));
   putGlobal(m, kBase + 0x3100, iota(20, 200));
   Strides4 cs = contiguousStrides(cat);
-  requireOk(m.execute(move(a3, DType::F32,
-                           {MemSpace::Global, kBase + 0x3000,
-                            contiguousStrides(a3)},
-                           {MemSpace::Global, kBase + 0x4000, cs})));
-  requireOk(m.execute(move(a5, DType::F32,
-                           {MemSpace::Global, kBase + 0x3100,
-                            contiguousStrides(a5)},
-                           {MemSpace::Global, kBase + 0x4000 + 3 * 4 * 4, cs})));
+  requireOk(m.execute(move(
+      a3, DType::F32, {MemSpace::Global, kBase + 0x3000, contiguousStrides(a3)},
+      {MemSpace::Global, kBase + 0x4000, cs})));
+  requireOk(m.execute(move(
+      a5, DType::F32, {MemSpace::Global, kBase + 0x3100, contiguousStrides(a5)},
+      {MemSpace::Global, kBase + 0x4000 + 3 * 4 * 4, cs})));
   auto c = getGlobal(m, kBase + 0x4000, 32);
   for (int i = 0; i < 12; ++i)
     CHECK(c[i] == 100 + i);
@@ -149,9 +148,10 @@ TEST_CASE("a zero C stride replicates data into every lane", "[cmodel][gdma]") {
   requireOk(m.global().mapRegion(kBase, 4096, "coeff"));
   putGlobal(m, kBase, iota(8, 1));
   Shape4 s{1, 64, 1, 8};
-  requireOk(m.execute(move(s, DType::F32, {MemSpace::Global, kBase, {0, 0, 0, 1}},
-                           {MemSpace::Local, 0x200,
-                            localStrides(t, s, DType::F32, LocalLayout::AlignEU)})));
+  requireOk(
+      m.execute(move(s, DType::F32, {MemSpace::Global, kBase, {0, 0, 0, 1}},
+                     {MemSpace::Local, 0x200,
+                      localStrides(t, s, DType::F32, LocalLayout::AlignEU)})));
   for (unsigned lane = 0; lane < 64; ++lane) {
     float f[8];
     std::memcpy(f, m.local().data() + size_t(lane) * t.lmemBytes + 0x200, 32);
@@ -179,11 +179,10 @@ TEST_CASE("GDMA fill and 16-bit moves", "[cmodel][gdma]") {
     half[2 * i + 1] = uint8_t(0x3c);
   }
   requireOk(m.global().write(kBase + 1024, half));
-  requireOk(m.execute(move(s, DType::F16,
-                           {MemSpace::Global, kBase + 1024, contiguousStrides(s)},
-                           {MemSpace::Local, makeLocalAddr(t, 63, 0),
-                            localStrides(t, s, DType::F16, LocalLayout::AlignEU,
-                                         63)})));
+  requireOk(m.execute(move(
+      s, DType::F16, {MemSpace::Global, kBase + 1024, contiguousStrides(s)},
+      {MemSpace::Local, makeLocalAddr(t, 63, 0),
+       localStrides(t, s, DType::F16, LocalLayout::AlignEU, 63)})));
   // Channel 1 wrapped to lane 0, group 1 (c stride align(6, 32) = 32).
   const uint8_t *lane0 = m.local().data() + 32 * 2;
   CHECK(lane0[0] == 6);
@@ -212,8 +211,9 @@ TEST_CASE("GDMA reports out-of-bounds accesses", "[cmodel][gdma]") {
                               {MemSpace::Local, t.totalLmemBytes() + 4, l})),
                "beyond local memory");
   // Huge strides must not wrap the bounds check.
-  requireError(m.execute(move(s, DType::F32,
-                              {MemSpace::Global, kBase, {0, INT64_MAX / 2, 0, 1}},
-                              {MemSpace::Local, 0, l})),
-               "source");
+  requireError(
+      m.execute(move(s, DType::F32,
+                     {MemSpace::Global, kBase, {0, INT64_MAX / 2, 0, 1}},
+                     {MemSpace::Local, 0, l})),
+      "source");
 }

@@ -1,4 +1,5 @@
-//===- RobustnessTest.cpp - corrupted descriptors never crash the cmodel ---===//
+//===- RobustnessTest.cpp - corrupted descriptors never crash the cmodel
+//---===//
 #include "TestUtil.h"
 
 #include "backend/isa/CostModel.h"
@@ -71,7 +72,8 @@ std::vector<Command> seeds(const TargetInfo &t) {
   GdmaMoveCmd g;
   g.shape = s;
   g.src = {MemSpace::Global, 0x100000000ull, contiguousStrides(s)};
-  g.dst = {MemSpace::Local, 0, localStrides(t, s, DType::F32, LocalLayout::AlignEU)};
+  g.dst = {MemSpace::Local, 0,
+           localStrides(t, s, DType::F32, LocalLayout::AlignEU)};
   v.push_back(bdc(g));
   return v;
 }
@@ -114,7 +116,8 @@ TEST_CASE("mutated descriptors decode to an error or run without crashing",
       }
     }
   }
-  WARN("decoded " << decoded << ", executed " << ran << ", rejected " << failed);
+  WARN("decoded " << decoded << ", executed " << ran << ", rejected "
+                  << failed);
   CHECK(decoded > 0);
   CHECK(failed > 0);
 }

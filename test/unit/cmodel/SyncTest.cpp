@@ -1,4 +1,5 @@
-//===- SyncTest.cpp - id sync, overlap, profiles and stream errors ---------===//
+//===- SyncTest.cpp - id sync, overlap, profiles and stream errors
+//---------===//
 #include "TestUtil.h"
 
 #include "backend/isa/CostModel.h"
@@ -17,8 +18,9 @@ Command load(const TargetInfo &t, Shape4 s, uint64_t g, uint32_t l, uint32_t id,
   GdmaMoveCmd c;
   c.shape = s;
   c.src = {MemSpace::Global, g, contiguousStrides(s)};
-  c.dst = {MemSpace::Local, l,
-           localStrides(t, s, DType::F32, LocalLayout::AlignEU, localLane(t, l))};
+  c.dst = {
+      MemSpace::Local, l,
+      localStrides(t, s, DType::F32, LocalLayout::AlignEU, localLane(t, l))};
   return Command{CmdHeader{id, dep, tag}, c};
 }
 
@@ -26,8 +28,9 @@ Command storeCmd(const TargetInfo &t, Shape4 s, uint32_t l, uint64_t g,
                  uint32_t id, uint32_t dep, uint32_t tag) {
   GdmaMoveCmd c;
   c.shape = s;
-  c.src = {MemSpace::Local, l,
-           localStrides(t, s, DType::F32, LocalLayout::AlignEU, localLane(t, l))};
+  c.src = {
+      MemSpace::Local, l,
+      localStrides(t, s, DType::F32, LocalLayout::AlignEU, localLane(t, l))};
   c.dst = {MemSpace::Global, g, contiguousStrides(s)};
   return Command{CmdHeader{id, dep, tag}, c};
 }
@@ -143,7 +146,8 @@ TEST_CASE("commands execute in simulated time order, so a missing dependency "
     writeF(m, kBase, std::vector<float>(16, 5.0f));
     GdmaFillCmd slow; // a long fill keeps GDMA busy first
     slow.shape = {1, 1, 256, 256};
-    slow.dst = {MemSpace::Global, kBase + 0x1000, contiguousStrides(slow.shape)};
+    slow.dst = {MemSpace::Global, kBase + 0x1000,
+                contiguousStrides(slow.shape)};
     std::vector<Command> g = {Command{CmdHeader{1, 0, 0}, slow},
                               load(t, s, kBase, 0x0, 2, 0, 0)};
     std::vector<Command> b = {relu(t, s, 0x0, 0x100, 1, dep, 0)};
@@ -168,14 +172,16 @@ TEST_CASE("a dependency on an id that is never issued is reported",
   REQUIRE_FALSE(static_cast<bool>(p));
   std::string msg = llvm::toString(p.takeError());
   INFO(msg);
-  CHECK(msg.find("bdc command index 1 (id 2, unary, tag 4)") != std::string::npos);
+  CHECK(msg.find("bdc command index 1 (id 2, unary, tag 4)") !=
+        std::string::npos);
   CHECK(msg.find("gdma id 5, which is never issued") != std::string::npos);
   // The same from descriptor bytes.
   auto gb = requireOk(encodeStream(g));
   auto bb = requireOk(encodeStream(b));
   auto q = m.run(bb, 2, gb, 1);
   REQUIRE_FALSE(static_cast<bool>(q));
-  CHECK(llvm::toString(q.takeError()).find("never issued") != std::string::npos);
+  CHECK(llvm::toString(q.takeError()).find("never issued") !=
+        std::string::npos);
 }
 
 TEST_CASE("a deadlock is reported instead of hanging", "[cmodel][sync]") {
@@ -192,10 +198,13 @@ TEST_CASE("a deadlock is reported instead of hanging", "[cmodel][sync]") {
   std::string msg = llvm::toString(p.takeError());
   INFO(msg);
   CHECK(msg.find("deadlock") != std::string::npos);
-  CHECK(msg.find("bdc command index 0 (id 1, unary, tag 0) waits for gdma id 2") !=
+  CHECK(msg.find(
+            "bdc command index 0 (id 1, unary, tag 0) waits for gdma id 2") !=
         std::string::npos);
-  CHECK(msg.find("gdma command index 0 (id 1, gdma.move, tag 0) waits for bdc id 1") !=
-        std::string::npos);
+  CHECK(
+      msg.find(
+          "gdma command index 0 (id 1, gdma.move, tag 0) waits for bdc id 1") !=
+      std::string::npos);
 }
 
 TEST_CASE("stream errors name the command", "[cmodel][sync]") {
@@ -216,9 +225,9 @@ TEST_CASE("stream errors name the command", "[cmodel][sync]") {
                "bdc command index 1 (id 2, unary, tag 7): output");
   // A truncated byte stream.
   auto bytes = requireOk(encodeStream(oob));
-  requireError(m.run(llvm::ArrayRef<uint8_t>(bytes).drop_back(1), 2, {}, 0)
-                   .takeError(),
-               "too few");
+  requireError(
+      m.run(llvm::ArrayRef<uint8_t>(bytes).drop_back(1), 2, {}, 0).takeError(),
+      "too few");
   // Corrupt descriptor.
   bytes[128 + 2] = 200;
   requireError(m.run(bytes, 2, {}, 0).takeError(), "bdc command index 1");

@@ -17,8 +17,8 @@ namespace testutil {
 using namespace onntc::isa;
 using onntc::cmodel::CModel;
 
-inline std::vector<double> randomValues(size_t n, unsigned seed,
-                                        double lo = -1, double hi = 1) {
+inline std::vector<double> randomValues(size_t n, unsigned seed, double lo = -1,
+                                        double hi = 1) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d{float(lo), float(hi)};
   std::vector<double> v(n);
@@ -99,8 +99,8 @@ inline void checkClose(const std::vector<double> &got,
       at = i;
     }
   }
-  INFO("worst relative error " << worst << " at " << at << ": got "
-                               << got[at] << " want " << want[at]);
+  INFO("worst relative error " << worst << " at " << at << ": got " << got[at]
+                               << " want " << want[at]);
   CHECK(worst <= tol);
 }
 

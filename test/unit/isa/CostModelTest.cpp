@@ -1,4 +1,5 @@
-//===- CostModelTest.cpp - the documented cycle formulas -------------------===//
+//===- CostModelTest.cpp - the documented cycle formulas
+//-------------------===//
 #include "backend/isa/CostModel.h"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
-//===- EncodingTest.cpp - descriptor round trips and validation ------------===//
+//===- EncodingTest.cpp - descriptor round trips and validation
+//------------===//
 #include "backend/isa/Encoding.h"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
-//===- TargetLayoutTest.cpp - targets as data and local layouts ------------===//
+//===- TargetLayoutTest.cpp - targets as data and local layouts
+//------------===//
 #include "backend/isa/Layout.h"
 #include "backend/isa/Target.h"
 
@@ -28,8 +29,10 @@ TEST_CASE("targets carry the published chip constants", "[isa][target]") {
   CHECK(b.coeffStartAddr == b.gmemStartAddr);
   CHECK(a.totalLmemBytes() == 32ull << 20);
   // Consistency with the quoted FP32 peaks: ~2.2 and ~2.0 TFLOPS.
-  double tflopsA = 2.0 * a.peakMacsPerCycle(DType::F32) * a.clockMHz * 1e6 / 1e12;
-  double tflopsB = 2.0 * b.peakMacsPerCycle(DType::F32) * b.clockMHz * 1e6 / 1e12;
+  double tflopsA =
+      2.0 * a.peakMacsPerCycle(DType::F32) * a.clockMHz * 1e6 / 1e12;
+  double tflopsB =
+      2.0 * b.peakMacsPerCycle(DType::F32) * b.clockMHz * 1e6 / 1e12;
   CHECK(tflopsA == Approx(2.25).epsilon(0.02));
   CHECK(tflopsB == Approx(2.05).epsilon(0.02));
 }
@@ -63,8 +66,9 @@ TEST_CASE("local strides follow the channel-across-lanes layout",
   // i8 on BM1684X aligns to 64 elements.
   CHECK(localStrides(t, s, DType::I8, LocalLayout::AlignEU).c == 64);
   // BM1684 f32 aligns to 32 elements.
-  CHECK(localStrides(getBM1684Target(), s, DType::F32, LocalLayout::AlignEU)
-            .c == 64);
+  CHECK(
+      localStrides(getBM1684Target(), s, DType::F32, LocalLayout::AlignEU).c ==
+      64);
 }
 
 TEST_CASE("local addresses split into lane and offset", "[isa][layout]") {
@@ -99,7 +103,8 @@ TEST_CASE("builders fill standard loads and stores", "[isa][builders]") {
                            contiguousStrides(s), makeLocalAddr(t, 2, 64));
   CHECK(l.src.space == MemSpace::Global);
   CHECK(l.dst.space == MemSpace::Local);
-  CHECK(l.dst.stride == localStrides(t, s, DType::F32, LocalLayout::AlignEU, 2));
+  CHECK(l.dst.stride ==
+        localStrides(t, s, DType::F32, LocalLayout::AlignEU, 2));
   GdmaMoveCmd st = makeStore(t, s, DType::F32, 0, 0x100000000ull,
                              contiguousStrides(s), LocalLayout::Compact);
   CHECK(st.src.stride.c == 15);

@@ -1,4 +1,5 @@
-//===- IrCompareTest.cpp - commands against the IR reference kernels -------===//
+//===- IrCompareTest.cpp - commands against the IR reference kernels
+//-------===//
 //
 // Each case runs the way a compiled net does: GDMA loads from global
 // memory, one BDC command, GDMA stores back, all as one id-synced stream;
@@ -83,9 +84,9 @@ struct Stream {
     gdma.push_back(Command{CmdHeader{uint32_t(gdma.size() + 1), 0, 1}, c});
   }
   void compute(Command::Body b) {
-    bdc.push_back(Command{CmdHeader{uint32_t(bdc.size() + 1),
-                                    uint32_t(gdma.size()), 2},
-                          std::move(b)});
+    bdc.push_back(
+        Command{CmdHeader{uint32_t(bdc.size() + 1), uint32_t(gdma.size()), 2},
+                std::move(b)});
   }
   void store(Shape4 s, uint32_t l, Strides4 lst, uint64_t g) {
     GdmaMoveCmd c;
@@ -98,8 +99,8 @@ struct Stream {
   std::vector<double> run(uint64_t out, size_t n) {
     auto bb = requireOk(encodeStream(bdc));
     auto gb = requireOk(encodeStream(gdma));
-    onntc::cmodel::Profile p = requireOk(m.run(bb, uint32_t(bdc.size()), gb,
-                                uint32_t(gdma.size())));
+    onntc::cmodel::Profile p =
+        requireOk(m.run(bb, uint32_t(bdc.size()), gb, uint32_t(gdma.size())));
     CHECK(p.totalCycles > 0);
     std::vector<float> f(n);
     std::vector<uint8_t> b(n * 4);
@@ -108,7 +109,6 @@ struct Stream {
     return std::vector<double>(f.begin(), f.end());
   }
 };
-
 
 Shape4 s4(const onntc::Shape &s) {
   return {uint32_t(s[0]), uint32_t(s[1]), uint32_t(s[2]), uint32_t(s[3])};
@@ -129,7 +129,8 @@ TEST_CASE("conv commands match the IR Conv kernel", "[cmodel][ir][conv]") {
   for (const TargetInfo *tp : allTargets())
     for (const Case &k : cases) {
       const TargetInfo &t = *tp;
-      INFO(t.name.str() << " ic=" << k.x.c << " oc=" << k.oc << " g=" << k.group);
+      INFO(t.name.str() << " ic=" << k.x.c << " oc=" << k.oc
+                        << " g=" << k.group);
       uint32_t icg = k.x.c / k.group;
       Tensor X = randomTensor({k.x.n, k.x.c, k.x.h, k.x.w}, 40);
       Tensor W = randomTensor({k.oc, icg, k.k, k.k}, 41);
@@ -161,8 +162,8 @@ TEST_CASE("conv commands match the IR Conv kernel", "[cmodel][ir][conv]") {
           localStrides(t, os, DType::F32, LocalLayout::AlignEU, k.outLane);
       uint32_t off = 0;
       c.inAddr = 0;
-      off += uint32_t(alignUp(localBytesPerLane(t, k.x, DType::F32,
-                                                LocalLayout::AlignEU), 64));
+      off += uint32_t(alignUp(
+          localBytesPerLane(t, k.x, DType::F32, LocalLayout::AlignEU), 64));
       c.weightAddr = makeLocalAddr(t, k.outLane, off);
       off += uint32_t(alignUp(
           convWeightBytesPerLane(t, k.oc, icg, k.k, k.k, DType::F32, k.outLane),
@@ -249,8 +250,8 @@ TEST_CASE("pool commands match the IR pooling kernels", "[cmodel][ir][pool]") {
            localStrides(t, x, DType::F32, LocalLayout::AlignEU));
     s.compute(p);
     uint64_t out = s.reserve(os.numElements() * 4);
-    s.store(os, p.outAddr, localStrides(t, os, DType::F32, LocalLayout::AlignEU),
-            out);
+    s.store(os, p.outAddr,
+            localStrides(t, os, DType::F32, LocalLayout::AlignEU), out);
     checkClose(s.run(out, os.numElements()), valuesOf(Y), 1e-5);
   }
 }
