@@ -6,8 +6,9 @@
 // and a product of x, p and 0.5 in any association (mul(mul(x, p), 0.5),
 // mul(x, mul(p, 0.5)), mul(mul(x, 0.5), p), 0.5 also as div(x, 2)). The
 // product is matched as a tree of single-use muls whose leaves must be
-// exactly {x, p, 0.5} or {half(x), p}. The tanh approximation is not
-// matched.
+// exactly {x, p, 0.5} or {half(x), p}. The tanh approximation
+// 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))), with x^3 as
+// pow(x, 3) or x * x * x, becomes gelu {approximate = "tanh"}.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/passes/PassUtils.h"
@@ -60,17 +61,11 @@ void leaves(const Graph &g, Value *v, Node *root, std::vector<Value *> &out,
   leaves(g, p->input(1), root, out, inner);
 }
 
-bool fuseAt(Graph &g, Node *erf) {
-  Node *a = erf->input(0)->producer();
-  Value *x = withScalar(a, OpKind::Div, std::sqrt(2.0), false);
-  if (!x)
-    x = withScalar(a, OpKind::Mul, 1.0 / std::sqrt(2.0), true);
-  if (!x || !singleUse(g, erf->input(0)) || !singleUse(g, erf->output()))
+/// Fuses the product of x, p = 1 + f(x) and 0.5 that consumes `p` into one
+/// gelu node with the given `approximate` mode.
+bool fuseProduct(Graph &g, Value *x, Value *p, llvm::StringRef approximate) {
+  if (!singleUse(g, p))
     return false;
-  Node *add = erf->output()->uses()[0].user;
-  if (!withScalar(add, OpKind::Add, 1.0, true) || !singleUse(g, add->output()))
-    return false;
-  Value *p = add->output();
   // Climb to the top of the single-use mul chain above p (at most two muls).
   Node *root = p->uses()[0].user;
   if (root->kind() != OpKind::Mul)
@@ -105,18 +100,82 @@ bool fuseAt(Graph &g, Node *erf) {
   Node *gelu =
       g.createNode(OpKind::Gelu, {x}, {root->output()->name() + "_gelu"},
                    root->name(), root->loc(), root);
+  if (approximate != "none")
+    gelu->setAttr("approximate", approximate.str());
   gelu->output()->setType(root->output()->type());
   replaceValue(g, root->output(), gelu->output());
   return true;
+}
+
+/// 1 + f where f is the single-use result of `fn`; null otherwise.
+Value *onePlus(const Graph &g, Node *fn) {
+  if (!singleUse(g, fn->output()))
+    return nullptr;
+  Node *add = fn->output()->uses()[0].user;
+  if (!withScalar(add, OpKind::Add, 1.0, true))
+    return nullptr;
+  return add->output();
+}
+
+/// erf(x / sqrt(2)) or erf(x * (1 / sqrt(2))).
+bool fuseErf(Graph &g, Node *erf) {
+  Node *a = erf->input(0)->producer();
+  Value *x = withScalar(a, OpKind::Div, std::sqrt(2.0), false);
+  if (!x)
+    x = withScalar(a, OpKind::Mul, 1.0 / std::sqrt(2.0), true);
+  if (!x || !singleUse(g, erf->input(0)))
+    return false;
+  Value *p = onePlus(g, erf);
+  return p && fuseProduct(g, x, p, "none");
+}
+
+/// True when `v` is x^3: pow(x, 3) or a single-use product of three x.
+bool isCube(const Graph &g, Value *v, Value *x) {
+  Node *p = v->producer();
+  if (p && p->kind() == OpKind::Pow && p->input(0) == x &&
+      near(scalarConstant(p->input(1)), 3.0))
+    return true;
+  std::vector<Value *> ls;
+  std::vector<Node *> inner;
+  if (!p || p->kind() != OpKind::Mul)
+    return false;
+  leaves(g, v, p, ls, inner);
+  return ls.size() == 3 && llvm::all_of(ls, [&](Value *l) { return l == x; });
+}
+
+/// tanh(sqrt(2/pi) * (x + 0.044715 * x^3)), the approximation GPT-2 style
+/// models and torch's gelu(approximate='tanh') export.
+bool fuseTanh(Graph &g, Node *tanh) {
+  Value *sum = withScalar(tanh->input(0)->producer(), OpKind::Mul,
+                          std::sqrt(2.0 / M_PI), true);
+  if (!sum || !singleUse(g, tanh->input(0)) || !singleUse(g, sum))
+    return false;
+  Node *add = sum->producer();
+  if (!add || add->kind() != OpKind::Add)
+    return false;
+  Value *x = nullptr;
+  for (unsigned i = 0; i < 2 && !x; ++i) {
+    Value *cand = add->input(i), *other = add->input(1 - i);
+    Value *cube = withScalar(other->producer(), OpKind::Mul, 0.044715, true);
+    if (cube && singleUse(g, other) && isCube(g, cube, cand))
+      x = cand;
+  }
+  if (!x)
+    return false;
+  Value *p = onePlus(g, tanh);
+  return p && fuseProduct(g, x, p, "tanh");
 }
 
 } // namespace
 
 llvm::Error runFuseGeluPass(Module &m, PassContext &ctx) {
   return forEachGraph(m.graph, [&](Graph &g) -> llvm::Error {
-    for (Node *n : nodeSnapshot(g))
-      if (n->kind() == OpKind::Erf && fuseAt(g, n))
+    for (Node *n : nodeSnapshot(g)) {
+      if (n->kind() == OpKind::Erf && fuseErf(g, n))
         bump(ctx, "fuse-gelu.fused");
+      else if (n->kind() == OpKind::Tanh && fuseTanh(g, n))
+        bump(ctx, "fuse-gelu.fused-tanh");
+    }
     return llvm::Error::success();
   });
 }

@@ -233,6 +233,30 @@ TEST_CASE("Gelu pattern fusion keeps the results", "[ir][passes]") {
   CHECK(m->graph.numNodes() == 1);
 }
 
+TEST_CASE("tanh-approximate Gelu fusion keeps the results", "[ir][passes]") {
+  requireKernels(
+      {OpKind::Gelu, OpKind::Tanh, OpKind::Pow, OpKind::Mul, OpKind::Add});
+  auto m = parse("module @m stage=imported target=\"\" source=\"\"\n"
+                 "graph (%x: tensor<4x16xf32>) -> (%y) {\n"
+                 "  %half = constant dense<[0.5]> : tensor<f32>\n"
+                 "  %one = constant dense<[1.0]> : tensor<f32>\n"
+                 "  %k = constant dense<[0.7978846]> : tensor<f32>\n"
+                 "  %c = constant dense<[0.044715]> : tensor<f32>\n"
+                 "  %three = constant dense<[3.0]> : tensor<f32>\n"
+                 "  %x3 = pow(%x, %three) : tensor<4x16xf32>\n"
+                 "  %cx3 = mul(%x3, %c) : tensor<4x16xf32>\n"
+                 "  %s = add(%x, %cx3) : tensor<4x16xf32>\n"
+                 "  %ks = mul(%s, %k) : tensor<4x16xf32>\n"
+                 "  %t = tanh(%ks) : tensor<4x16xf32>\n"
+                 "  %p = add(%t, %one) : tensor<4x16xf32>\n"
+                 "  %h = mul(%x, %half) : tensor<4x16xf32>\n"
+                 "  %y = mul(%h, %p) : tensor<4x16xf32>\n"
+                 "}\n");
+  checkSameResults(*m, "fuse-gelu,dce", 1e-5f);
+  REQUIRE(m->graph.numNodes() == 1);
+  CHECK(m->graph.nodes().front()->getString("approximate") == "tanh");
+}
+
 TEST_CASE("LayerNorm pattern fusion keeps the results", "[ir][passes]") {
   requireKernels({OpKind::LayerNormalization, OpKind::ReduceMean, OpKind::Sub,
                   OpKind::Pow, OpKind::Sqrt, OpKind::Div, OpKind::Mul,
