@@ -238,6 +238,9 @@ llvm::Error Context::addModel(bmodel::BModel model) {
   if (!target_) {
     target_ = t;
     chip_ = kept.chip;
+    // The simulator (with its local memory) is made here, not in the first
+    // launch, so launch times do not include it.
+    sim_ = std::make_unique<Sim>(*target_);
   }
   return llvm::Error::success();
 }
