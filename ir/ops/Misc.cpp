@@ -145,6 +145,8 @@ float iou(const Box &a, const Box &b) {
 
 llvm::Error computeNms(const Node &n, llvm::ArrayRef<Tensor> in,
                        std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0, 1}, {3, 4}, "NonMaxSuppression"))
+    return e;
   const Tensor &B = in[0], &S = in[1];
   if (B.shape().rank() != 3 || S.shape().rank() != 3 || B.shape()[2] != 4 ||
       B.shape()[0] != S.shape()[0] || B.shape()[1] != S.shape()[2])

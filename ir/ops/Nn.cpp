@@ -50,6 +50,8 @@ llvm::Error inferGemm(Node &n) {
 
 llvm::Error computeGemm(const Node &n, llvm::ArrayRef<Tensor> in,
                         std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0, 1}, {2}, "Gemm"))
+    return e;
   const Tensor &A = in[0], &B = in[1];
   if (A.shape().rank() != 2 || B.shape().rank() != 2)
     return makeError("Gemm needs 2-D A and B");
@@ -65,6 +67,8 @@ llvm::Error computeGemm(const Node &n, llvm::ArrayRef<Tensor> in,
   if (in.size() > 2 && in[2].isValid()) {
     const Tensor &Ct = in[2];
     const Shape &cs = Ct.shape();
+    if (cs.rank() > 2)
+      return makeError("Gemm C must have rank <= 2");
     int64_t cm = cs.rank() == 2 ? cs[0] : 1;
     int64_t cn = cs.rank() >= 1 ? cs[cs.rank() - 1] : 1;
     if ((cm != 1 && cm != M) || (cn != 1 && cn != N))
@@ -122,6 +126,8 @@ llvm::Error inferMatMul(Node &n) {
 
 llvm::Error computeMatMul(const Node &n, llvm::ArrayRef<Tensor> in,
                           std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0, 1}, {}, "MatMul"))
+    return e;
   const Tensor &A = in[0], &B = in[1];
   llvm::Expected<Shape> ys = matmulShape(A.shape(), B.shape());
   if (!ys)

@@ -14,6 +14,9 @@ llvm::Expected<Window> readWindow(const Node &n, int nsp,
                                   bool hasDilations) {
   Window w;
   w.nsp = nsp;
+  const AttrSpec *kspec = n.info().findAttr("kernel_shape");
+  if (kspec && kspec->required && !n.hasAttr("kernel_shape"))
+    return makeError("the required attribute kernel_shape is missing");
   llvm::ArrayRef<int64_t> ks = n.getInts("kernel_shape");
   if (!ks.empty() && ks.size() != size_t(nsp))
     return attrLenError("kernel_shape", ks.size(), nsp);
@@ -104,6 +107,28 @@ llvm::Error expectDType(const Node &n, unsigned i,
     names += (names.empty() ? "" : ", ") + dtypeName(t).str();
   return makeError("input " + llvm::Twine(i) + " has element type " +
                    dtypeName(v->dtype()) + "; expected one of: " + names);
+}
+
+llvm::Error expectF32Inputs(llvm::ArrayRef<Tensor> in,
+                            std::initializer_list<unsigned> required,
+                            std::initializer_list<unsigned> optional,
+                            llvm::StringRef what) {
+  for (unsigned i : required)
+    if (i >= in.size() || !in[i].isValid() || in[i].dtype() != DType::F32)
+      return makeError(what + " needs an f32 tensor as input " +
+                       llvm::Twine(i));
+  for (unsigned i : optional)
+    if (i < in.size() && in[i].isValid() && in[i].dtype() != DType::F32)
+      return makeError(what + " needs input " + llvm::Twine(i) +
+                       " to be f32");
+  return llvm::Error::success();
+}
+
+llvm::Error checkResultSize(double numElements, llvm::StringRef what) {
+  if (numElements < 0 || numElements > double(int64_t(1) << 31))
+    return makeError(what + " result of " + llvm::Twine(int64_t(numElements)) +
+                     " elements is out of range");
+  return llvm::Error::success();
 }
 
 llvm::Error expectRank(const Node &n, unsigned i, size_t r) {

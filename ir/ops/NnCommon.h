@@ -79,6 +79,16 @@ llvm::Error dispatchNumeric(DType t, llvm::StringRef what, Fn &&fn) {
 /// Error unless the dtype of input `i` of `n` is one of `allowed`.
 llvm::Error expectDType(const Node &n, unsigned i,
                         std::initializer_list<DType> allowed);
+/// Kernel-side guard: error unless every listed input that is present is
+/// f32 (required inputs must be present). Kernels may be run on operands
+/// that never went through inference, and must not read out of bounds.
+llvm::Error expectF32Inputs(llvm::ArrayRef<Tensor> in,
+                            std::initializer_list<unsigned> required,
+                            std::initializer_list<unsigned> optional,
+                            llvm::StringRef what);
+/// Error if a result of `numElements` elements is implausibly large (over
+/// 2^31), so that bad sizes fail cleanly instead of exhausting memory.
+llvm::Error checkResultSize(double numElements, llvm::StringRef what);
 /// Error unless input `i` exists and has rank `r` (unknown rank never).
 llvm::Error expectRank(const Node &n, unsigned i, size_t r);
 

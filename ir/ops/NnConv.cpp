@@ -204,6 +204,8 @@ llvm::Error inferConv(Node &n) {
 
 llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
                         std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0, 1}, {2}, "Conv"))
+    return e;
   const Tensor &X = in[0], &W = in[1];
   const Shape &xs = X.shape(), &ws = W.shape();
   int nsp = int(xs.rank()) - 2;
@@ -228,6 +230,10 @@ llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
   Shape ys{N, F};
   for (int64_t o : outSp)
     ys.mutableDims().push_back(o);
+  if (llvm::Error e = checkResultSize(double(ys.numElements()) *
+                                          std::max<int64_t>(1, g.kSize()),
+                                      "Conv"))
+    return e;
   Tensor Y(DType::F32, ys);
   const float *x = X.data<float>(), *w = W.data<float>();
   const float *bias = in.size() > 2 && in[2].isValid() ? in[2].data<float>()
@@ -328,6 +334,8 @@ llvm::Error inferConvTranspose(Node &n) {
 llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
                                  std::vector<Tensor> &out,
                                  KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0, 1}, {2}, "ConvTranspose"))
+    return e;
   const Tensor &X = in[0], &W = in[1];
   const Shape &xs = X.shape(), &ws = W.shape();
   int nsp = int(xs.rank()) - 2;
@@ -356,6 +364,10 @@ llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
   Shape ys{N, F};
   for (int64_t o : outSp)
     ys.mutableDims().push_back(o);
+  if (llvm::Error e = checkResultSize(double(ys.numElements()) +
+                                          double(Fg) * g.kSize() * g.inSize(),
+                                      "ConvTranspose"))
+    return e;
   Tensor Y(DType::F32, ys);
   const float *x = X.data<float>(), *w = W.data<float>();
   const float *bias = in.size() > 2 && in[2].isValid() ? in[2].data<float>()

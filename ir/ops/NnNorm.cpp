@@ -73,7 +73,12 @@ llvm::Error inferBatchNorm(Node &n) {
 
 llvm::Error computeBatchNorm(const Node &n, llvm::ArrayRef<Tensor> in,
                              std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e =
+          expectF32Inputs(in, {0, 1, 2, 3, 4}, {}, "BatchNormalization"))
+    return e;
   const Tensor &X = in[0];
+  if (X.shape().rank() < 2)
+    return makeError("BatchNormalization needs an input of rank >= 2");
   int64_t N = X.shape()[0], C = X.shape()[1];
   int64_t inner = N * C == 0 ? 0 : X.numElements() / (N * C);
   for (unsigned i = 1; i < 5; ++i)
@@ -105,7 +110,12 @@ llvm::Error computeBatchNorm(const Node &n, llvm::ArrayRef<Tensor> in,
 
 llvm::Error computeInstanceNorm(const Node &n, llvm::ArrayRef<Tensor> in,
                                 std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e =
+          expectF32Inputs(in, {0, 1, 2}, {}, "InstanceNormalization"))
+    return e;
   const Tensor &X = in[0];
+  if (X.shape().rank() < 2)
+    return makeError("InstanceNormalization needs an input of rank >= 2");
   int64_t N = X.shape()[0], C = X.shape()[1];
   int64_t inner = N * C == 0 ? 0 : X.numElements() / (N * C);
   if (in[1].numElements() != C || in[2].numElements() != C)
@@ -160,6 +170,9 @@ llvm::Error inferLayerNorm(Node &n) {
 
 llvm::Error computeLayerNorm(const Node &n, llvm::ArrayRef<Tensor> in,
                              std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e =
+          expectF32Inputs(in, {0, 1}, {2}, "LayerNormalization"))
+    return e;
   const Tensor &X = in[0];
   const Shape &xs = X.shape();
   llvm::Expected<int64_t> ax = normalizeAxis(n.getInt("axis"), xs.rank());
@@ -211,6 +224,8 @@ llvm::Error inferLRN(Node &n) {
   if (x.rank() < 3)
     return makeError("input must have rank >= 3 (N, C, spatial...), got " +
                      x.str());
+  if (!n.hasAttr("size"))
+    return makeError("the required attribute size is missing");
   if (n.getInt("size") < 1)
     return makeError("size must be positive");
   setOutput(n, 0, DType::F32, x);
@@ -220,6 +235,9 @@ llvm::Error inferLRN(Node &n) {
 llvm::Error computeLRN(const Node &n, llvm::ArrayRef<Tensor> in,
                        std::vector<Tensor> &out, KernelContext &ctx) {
   const Tensor &X = in[0];
+  if (X.dtype() != DType::F32 || X.shape().rank() < 3 || !n.hasAttr("size") ||
+      n.getInt("size") < 1)
+    return makeError("LRN needs an f32 input of rank >= 3 and size >= 1");
   int64_t N = X.shape()[0], C = X.shape()[1];
   int64_t inner = N * C == 0 ? 0 : X.numElements() / (N * C);
   int64_t size = n.getInt("size");
@@ -288,6 +306,8 @@ llvm::Error alongAxis(const Node &n, const Tensor &X, Tensor &Y,
 
 llvm::Error computeSoftmaxLike(const Node &n, llvm::ArrayRef<Tensor> in,
                                std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = expectF32Inputs(in, {0}, {}, n.info().name))
+    return e;
   const Tensor &X = in[0];
   Tensor Y(DType::F32, X.shape());
   OpKind k = n.kind();

@@ -124,8 +124,11 @@ llvm::Error inferResize(Node &n) {
         return makeError("sizes has " + llvm::Twine(s->size()) +
                          " values for an input of rank " +
                          llvm::Twine(x.rank()));
-      for (size_t i = 0; i < x.rank(); ++i)
+      for (size_t i = 0; i < x.rank(); ++i) {
+        if ((*s)[i] < 0)
+          return makeError("sizes must not be negative");
         out[i] = (*s)[i];
+      }
     }
   } else {
     if (scales->dtype() != DType::F32)
@@ -136,8 +139,8 @@ llvm::Error inferResize(Node &n) {
                          " values for an input of rank " +
                          llvm::Twine(x.rank()));
       for (size_t i = 0; i < x.rank(); ++i) {
-        if ((*s)[i] <= 0.0f)
-          return makeError("scales must be positive");
+        if (!((*s)[i] > 0.0f) || double(x[i]) * (*s)[i] > 1e12)
+          return makeError("scales must be positive and finite");
         out[i] = x[i] < 0 ? kDynamicDim
                           : int64_t(std::floor(double(x[i]) * double((*s)[i])));
       }
@@ -297,13 +300,23 @@ llvm::Error computeResize(const Node &n, llvm::ArrayRef<Tensor> in,
       return makeError("Resize scales length differs from the input rank");
     for (size_t i = 0; i < r; ++i) {
       scales[i] = in[2].getDouble(int64_t(i));
-      if (scales[i] <= 0.0)
-        return makeError("Resize scales must be positive");
+      if (!(scales[i] > 0.0) || double(xs[i]) * scales[i] > 1e12)
+        return makeError("Resize scales must be positive and finite");
       outDims[i] = int64_t(std::floor(double(xs[i]) * scales[i]));
     }
   } else {
     return makeError("Resize needs scales or sizes");
   }
+  double total = 1.0;
+  for (size_t i = 0; i < r; ++i) {
+    if (outDims[i] < 0)
+      return makeError("Resize output extent " + llvm::Twine(outDims[i]) +
+                       " is negative");
+    // The separable passes hold at most max(in, out) along each axis.
+    total *= double(std::max(outDims[i], xs[i]));
+  }
+  if (llvm::Error e = checkResultSize(total, "Resize"))
+    return e;
   std::vector<double> roi(2 * r, 0.0);
   if (a->coord == CoordMode::TfCropAndResize) {
     if (!present(1) || size_t(in[1].numElements()) != 2 * r)
