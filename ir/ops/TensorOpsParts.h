@@ -1,9 +1,10 @@
 //===- TensorOpsParts.h - helpers shared by the TensorOps files -*- C++ -*-===//
 //
-// The TensorOps family (TensorOps.def) is implemented in three files:
-// TensorOps.cpp (constants, casts, shape manipulation), TensorSliceOps.cpp
-// (Slice, Pad, Expand, Tile) and TensorIndexOps.cpp (gathers, scatters,
-// OneHot, Trilu). registerTensorOps calls the other two registrations.
+// The TensorOps family (TensorOps.def) is implemented in four files:
+// TensorOps.cpp (constants, casts, reshapes, transposes, concat/split),
+// TensorShapeOps.cpp (Shape, Size, ConstantOfShape, Range),
+// TensorSliceOps.cpp (Slice, Pad, Expand, Tile) and TensorIndexOps.cpp
+// (gathers, scatters, OneHot, Trilu). registerTensorOps calls the others.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ONNTC_IR_OPS_TENSOROPSPARTS_H
@@ -14,6 +15,7 @@
 
 namespace onntc {
 
+void registerTensorShapeOps(HookTable &t);
 void registerTensorSliceOps(HookTable &t);
 void registerTensorIndexOps(HookTable &t);
 
