@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace onntc;
@@ -269,4 +270,30 @@ TEST_CASE("a broken command stream is an error naming the net", "[runtime]") {
       errText(ctx.launch("conv", m.cases[2].inputs).takeError());
   CHECK(e.find("broken: net 'conv' stage 0: subnet 0 cmd group 0") !=
         std::string::npos);
+}
+
+TEST_CASE("int8 nets and nets with several subnets and groups", "[runtime]") {
+  for (const isa::TargetInfo *t :
+       {&isa::getBM1684XTarget(), &isa::getBM1684Target()}) {
+    INFO(t->name.str());
+    SampleModel m = makeModel(*t);
+    addInt8AddNet(m, *t, "qadd", 41);
+    addMultiGroupNet(m, *t, "multi", 51);
+    Context ctx;
+    ok(ctx.loadBModelData(ok(serialize(m)), "extra"));
+    CHECK(ctx.netInfo("qadd")->inputs[0].scale == 0.05f);
+    LaunchResult q = ok(ctx.launch("qadd", m.cases[0].inputs));
+    CHECK(q.outputs[0].dtype == DType::I8);
+    CHECK(q.outputs[0].data == m.cases[0].outputs[0].data);
+    // Some sums saturate at 127 and some clamp at 0.
+    const std::vector<uint8_t> &y = m.cases[0].outputs[0].data;
+    CHECK(std::count(y.begin(), y.end(), 127) > 0);
+    CHECK(std::count(y.begin(), y.end(), 0) > 0);
+    CHECK(q.profile.macDType == "i8");
+
+    LaunchResult r = ok(ctx.launch("multi", m.cases[1].inputs));
+    checkClose(r.outputs[0], m.cases[1].outputs[0], 1e-6f);
+    CHECK(r.profile.bdcCommands == 3);
+    CHECK(r.profile.gdmaCommands == 7);
+  }
 }

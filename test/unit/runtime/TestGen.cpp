@@ -3,6 +3,7 @@
 // runtime_testgen <kind> <dir> [BM1684|BM1684X]
 //   sample       nets addrelu (stages [1,4,4,4], [1,4,8,8]) and conv
 //   other        net addrelu2 (one stage [1,8,4,4]), for multi-file loads
+//   extra        nets qadd (int8) and multi (two subnets, three cmd groups)
 //   unsupported  nets dyn (dynamic) and cpu (CPU subnet), no reference data
 //
 //===----------------------------------------------------------------------===//
@@ -14,7 +15,7 @@ using namespace onntc;
 
 int main(int argc, char **argv) {
   if (argc < 3 || argc > 4) {
-    llvm::errs() << "usage: runtime_testgen sample|other|unsupported <dir> "
+    llvm::errs() << "usage: runtime_testgen sample|other|extra|unsupported <dir> "
                     "[BM1684|BM1684X]\n";
     return 2;
   }
@@ -32,6 +33,9 @@ int main(int argc, char **argv) {
     testmodels::addConvNet(m, *t, "conv", 21);
   } else if (kind == "other") {
     testmodels::addAddReluNet(m, *t, "addrelu2", {{1, 8, 4, 4}}, 31);
+  } else if (kind == "extra") {
+    testmodels::addInt8AddNet(m, *t, "qadd", 41);
+    testmodels::addMultiGroupNet(m, *t, "multi", 51);
   } else if (kind == "unsupported") {
     testmodels::addDynamicNet(m, "dyn");
     testmodels::addCpuSubnetNet(m, "cpu");

@@ -333,3 +333,140 @@ std::vector<float> testmodels::f32Values(const Tensor &t) {
   std::memcpy(v.data(), t.data.data(), v.size() * 4);
   return v;
 }
+
+void testmodels::addInt8AddNet(SampleModel &m, const TargetInfo &t,
+                               const std::string &name, unsigned seed) {
+  Shape4 s{1, 8, 4, 4};
+  size_t n = s.numElements();
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(-100, 100);
+  std::vector<uint8_t> x(n), b(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    int xi = d(rng), bi = d(rng);
+    x[i] = uint8_t(int8_t(xi));
+    b[i] = uint8_t(int8_t(bi));
+    y[i] = uint8_t(int8_t(std::min(127, std::max(0, xi + bi))));
+  }
+  Placement p(t, n);
+  bmodel::StageInfo st;
+  st.coeff = m.writer.addCoeff(b, p.coeffAddr);
+  uint64_t xAddr = p.take(t, n), yAddr = p.take(t, n);
+  st.ctxAddr = p.ctxAddr;
+  st.ctxSize = p.ctxSize;
+  bmodel::TensorInfo xi = ioTensor("qx", s, xAddr), yi = ioTensor("qy", s, yAddr);
+  xi.dtype = yi.dtype = bmodel::DType::I8;
+  xi.size = yi.size = n;
+  xi.scale = 0.05f;
+  yi.scale = 0.05f;
+  st.inputs.push_back(xi);
+  st.outputs.push_back(yi);
+  Strides4 g = contiguousStrides(s);
+  uint32_t lx = 0, lb = 0x400, ly = 0x800;
+  std::vector<Command> gdma = {
+      {CmdHeader{1, 0, 0}, makeLoad(t, s, DType::I8, xAddr, g, lx)},
+      {CmdHeader{2, 0, 0}, makeLoad(t, s, DType::I8, p.coeffAddr, g, lb)},
+      {CmdHeader{3, 1, 0}, makeStore(t, s, DType::I8, ly, yAddr, g)}};
+  BinaryCmd add;
+  add.shape = s;
+  add.op = BinaryOp::Add;
+  add.relu = true;
+  add.a = localOperand(t, lx, s, DType::I8);
+  add.b = localOperand(t, lb, s, DType::I8);
+  add.out = localOperand(t, ly, s, DType::I8);
+  std::vector<Command> bdc = {{CmdHeader{1, 2, 0}, add}};
+  bmodel::SubNetInfo sn;
+  sn.id = 0;
+  sn.cmdGroups.push_back(group(m.writer, bdc, gdma));
+  sn.inputs = st.inputs;
+  sn.outputs = st.outputs;
+  st.subnets.push_back(std::move(sn));
+  bmodel::NetInfo net;
+  net.name = name;
+  net.stages.push_back(std::move(st));
+  m.info.nets.push_back(std::move(net));
+
+  RefCase rc;
+  rc.net = name;
+  Tensor tx(bmodel::DType::I8, toShape(s)), ty(bmodel::DType::I8, toShape(s));
+  tx.data = x;
+  ty.data = y;
+  rc.inputs.push_back(std::move(tx));
+  rc.outputs.push_back(std::move(ty));
+  m.cases.push_back(std::move(rc));
+}
+
+void testmodels::addMultiGroupNet(SampleModel &m, const TargetInfo &t,
+                                  const std::string &name, unsigned seed) {
+  Shape4 s{1, 4, 4, 4};
+  size_t n = s.numElements();
+  std::vector<float> x = randomFloats(n, seed), b = randomFloats(n, seed + 1);
+  std::vector<float> y(n);
+  for (size_t i = 0; i < n; ++i)
+    y[i] = 2.0f * std::max(0.0f, x[i] + b[i]);
+  Placement p(t, n * 4);
+  bmodel::StageInfo st;
+  st.coeff = m.writer.addCoeff(bytesOf(b), p.coeffAddr);
+  uint64_t xAddr = p.take(t, n * 4), yAddr = p.take(t, n * 4);
+  uint64_t sumAddr = p.take(t, n * 4), reluAddr = p.take(t, n * 4);
+  st.ctxAddr = p.ctxAddr;
+  st.ctxSize = p.ctxSize;
+  st.inputs.push_back(ioTensor("x", s, xAddr));
+  st.outputs.push_back(ioTensor("y", s, yAddr));
+  Strides4 g = contiguousStrides(s);
+  auto op = [&](uint32_t a) { return localOperand(t, a, s, DType::F32); };
+
+  // Subnet 0, group 0: sum = x + b.
+  BinaryCmd add;
+  add.shape = s;
+  add.op = BinaryOp::Add;
+  add.a = op(0);
+  add.b = op(0x400);
+  add.out = op(0x800);
+  bmodel::CmdGroupInfo g0 = group(
+      m.writer, {{CmdHeader{1, 2, 0}, add}},
+      {{CmdHeader{1, 0, 0}, makeLoad(t, s, DType::F32, xAddr, g, 0)},
+       {CmdHeader{2, 0, 0}, makeLoad(t, s, DType::F32, p.coeffAddr, g, 0x400)},
+       {CmdHeader{3, 1, 0}, makeStore(t, s, DType::F32, 0x800, sumAddr, g)}});
+  // Subnet 0, group 1: relu(sum), through fresh local addresses.
+  UnaryCmd relu;
+  relu.shape = s;
+  relu.op = UnaryOp::Relu;
+  relu.in = op(0x1000);
+  relu.out = op(0x1400);
+  bmodel::CmdGroupInfo g1 = group(
+      m.writer, {{CmdHeader{1, 1, 1}, relu}},
+      {{CmdHeader{1, 0, 1}, makeLoad(t, s, DType::F32, sumAddr, g, 0x1000)},
+       {CmdHeader{2, 1, 1}, makeStore(t, s, DType::F32, 0x1400, reluAddr, g)}});
+  // Subnet 1: y = relu * 2.
+  BinaryCmd mul;
+  mul.shape = s;
+  mul.op = BinaryOp::Mul;
+  mul.a = op(0x1800);
+  mul.b = op(0x1800);
+  mul.bIsScalar = true;
+  mul.scalar = 2.0;
+  mul.out = op(0x1c00);
+  bmodel::CmdGroupInfo g2 = group(
+      m.writer, {{CmdHeader{1, 1, 2}, mul}},
+      {{CmdHeader{1, 0, 2}, makeLoad(t, s, DType::F32, reluAddr, g, 0x1800)},
+       {CmdHeader{2, 1, 2}, makeStore(t, s, DType::F32, 0x1c00, yAddr, g)}});
+  bmodel::SubNetInfo sn0, sn1;
+  sn0.id = 0;
+  sn0.nextSubnetIds = {1};
+  sn0.cmdGroups = {g0, g1};
+  sn0.inputs = st.inputs;
+  sn1.id = 1;
+  sn1.cmdGroups = {g2};
+  sn1.outputs = st.outputs;
+  st.subnets = {sn0, sn1};
+  bmodel::NetInfo net;
+  net.name = name;
+  net.stages.push_back(std::move(st));
+  m.info.nets.push_back(std::move(net));
+
+  RefCase rc;
+  rc.net = name;
+  rc.inputs.push_back(f32Tensor(toShape(s), x));
+  rc.outputs.push_back(f32Tensor(toShape(s), y));
+  m.cases.push_back(std::move(rc));
+}

@@ -43,6 +43,15 @@ void addAddReluNet(SampleModel &m, const isa::TargetInfo &t,
 /// out = relu(conv3x3(data, pad 1) + bias): data [1,2,5,5] -> out [1,3,5,5].
 void addConvNet(SampleModel &m, const isa::TargetInfo &t,
                 const std::string &name, unsigned seed);
+/// y = relu(saturate(x + b)) on int8 (b an int8 coefficient tensor),
+/// x and y [1,8,4,4] int8.
+void addInt8AddNet(SampleModel &m, const isa::TargetInfo &t,
+                   const std::string &name, unsigned seed);
+/// y = 2 * relu(x + b) split over two TPU subnets and three command groups
+/// that pass intermediates through neuron memory: subnet 0 group 0 stores
+/// x + b, group 1 stores its relu, subnet 1 doubles it. [1,4,4,4] f32.
+void addMultiGroupNet(SampleModel &m, const isa::TargetInfo &t,
+                      const std::string &name, unsigned seed);
 /// A dynamic net (no reference data; the runtime must refuse it).
 void addDynamicNet(SampleModel &m, const std::string &name);
 /// A net with a TPU subnet followed by a CPU subnet (refused as well).
