@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -25,7 +27,7 @@
 namespace onntc {
 namespace {
 
-/// Tile of the portable and AVX2 micro-kernels.
+/// Tile of the AVX2 micro-kernel.
 constexpr int64_t kMR = 6;
 constexpr int64_t kNR = 16;
 /// Largest tile of any micro-kernel (sizes the edge-tile scratch).
@@ -40,34 +42,40 @@ constexpr int64_t kNC = 2048;
 using MicroKernel = void (*)(int64_t kc, const float *a, const float *b,
                              float *c, int64_t ldc, float alpha, float beta);
 
-typedef float V8 __attribute__((vector_size(32)));
+typedef float V4 __attribute__((vector_size(16)));
+
+/// Portable 4x8 tile in 128-bit GCC vectors (SSE on baseline x86-64, NEON
+/// on AArch64): 8 accumulator registers, which every such target has.
+constexpr int64_t kGenericMR = 4;
+constexpr int64_t kGenericNR = 8;
 
 void microKernelGeneric(int64_t kc, const float *a, const float *b, float *c,
                         int64_t ldc, float alpha, float beta) {
-  V8 acc[kMR][2];
-  for (int i = 0; i < kMR; ++i)
-    acc[i][0] = acc[i][1] = V8{};
+  V4 acc[kGenericMR][2];
+  for (int i = 0; i < kGenericMR; ++i)
+    acc[i][0] = acc[i][1] = V4{};
   for (int64_t k = 0; k < kc; ++k) {
-    V8 b0, b1;
-    std::memcpy(&b0, b, sizeof(V8));
-    std::memcpy(&b1, b + 8, sizeof(V8));
-    for (int i = 0; i < kMR; ++i) {
-      acc[i][0] += a[i] * b0;
-      acc[i][1] += a[i] * b1;
+    V4 b0, b1;
+    std::memcpy(&b0, b, sizeof(V4));
+    std::memcpy(&b1, b + 4, sizeof(V4));
+    for (int i = 0; i < kGenericMR; ++i) {
+      V4 av = V4{} + a[i];
+      acc[i][0] += av * b0;
+      acc[i][1] += av * b1;
     }
-    a += kMR;
-    b += kNR;
+    a += kGenericMR;
+    b += kGenericNR;
   }
-  for (int i = 0; i < kMR; ++i) {
+  for (int i = 0; i < kGenericMR; ++i) {
     float *row = c + i * ldc;
     for (int h = 0; h < 2; ++h) {
-      V8 r = acc[i][h] * alpha;
+      V4 r = acc[i][h] * alpha;
       if (beta != 0.0f) {
-        V8 old;
-        std::memcpy(&old, row + 8 * h, sizeof(V8));
+        V4 old;
+        std::memcpy(&old, row + 4 * h, sizeof(V4));
         r += old * beta;
       }
-      std::memcpy(row + 8 * h, &r, sizeof(V8));
+      std::memcpy(row + 4 * h, &r, sizeof(V4));
     }
   }
 }
@@ -178,6 +186,19 @@ struct KernelChoice {
   const char *name;
 };
 
+/// The micro-kernels this CPU can run, best first.
+std::vector<KernelChoice> availableKernels() {
+  std::vector<KernelChoice> k;
+#ifdef ONNTC_HAVE_X86
+  if (__builtin_cpu_supports("avx512f"))
+    k.push_back({microKernelAvx512, 8, 32, "avx512f"});
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    k.push_back({microKernelAvx2, kMR, kNR, "avx2-fma"});
+#endif
+  k.push_back({microKernelGeneric, kGenericMR, kGenericNR, "generic"});
+  return k;
+}
+
 KernelChoice selectKernel() {
 #ifdef ONNTC_HAVE_X86
   if (__builtin_cpu_supports("avx512f"))
@@ -185,7 +206,7 @@ KernelChoice selectKernel() {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return {microKernelAvx2, kMR, kNR, "avx2-fma"};
 #endif
-  return {microKernelGeneric, kMR, kNR, "generic"};
+  return {microKernelGeneric, kGenericMR, kGenericNR, "generic"};
 }
 
 /// 64-byte aligned scratch for packed panels.
@@ -338,8 +359,7 @@ const char *sgemmKernelName() { return selectKernel().name; }
 
 /// Splits C over the threads of `ctx` and runs the loop nest on each part.
 static void runGemm(const GemmProblem &p, int64_t M, int64_t N, int64_t K,
-                    KernelContext *ctx) {
-  KernelChoice kernel = selectKernel();
+                    KernelContext *ctx, const KernelChoice &kernel) {
   const int64_t tileM = kernel.mr, tileN = kernel.nr;
   int64_t threads = ctx ? ctx->numThreads() : 1;
   double work = double(M) * double(N) * double(K);
@@ -398,10 +418,33 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     AlignedBuf packed(sgemmPackedBSize(K, N));
     sgemmPackB(false, K, N, B, ldb, packed.p, ctx);
     p.packedB = packed.p;
-    runGemm(p, M, N, K, ctx);
+    runGemm(p, M, N, K, ctx, selectKernel());
     return;
   }
-  runGemm(p, M, N, K, ctx);
+  runGemm(p, M, N, K, ctx, selectKernel());
+}
+
+std::vector<std::string> sgemmKernelNames() {
+  std::vector<std::string> names;
+  for (const KernelChoice &k : availableKernels())
+    names.push_back(k.name);
+  return names;
+}
+
+bool sgemmWithKernel(llvm::StringRef kernel, bool transA, bool transB,
+                     int64_t M, int64_t N, int64_t K, float alpha,
+                     const float *A, int64_t lda, const float *B, int64_t ldb,
+                     float beta, float *C, int64_t ldc, KernelContext *ctx) {
+  for (const KernelChoice &k : availableKernels()) {
+    if (kernel != k.name)
+      continue;
+    if (!degenerate(M, N, K, alpha, beta, C, ldc)) {
+      GemmProblem p{transA, transB, A, lda, B, ldb, alpha, beta, C, ldc};
+      runGemm(p, M, N, K, ctx, k);
+    }
+    return true;
+  }
+  return false;
 }
 
 int64_t sgemmPanelWidth() { return selectKernel().nr; }
@@ -456,7 +499,7 @@ void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
   GemmProblem p{transA, false, A, lda, nullptr, 0, alpha, beta, C, ldc};
   p.packedB = packedB;
   p.rowBias = rowBias;
-  runGemm(p, M, N, K, ctx);
+  runGemm(p, M, N, K, ctx, selectKernel());
 }
 
 } // namespace onntc

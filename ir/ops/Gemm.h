@@ -10,8 +10,12 @@
 #ifndef ONNTC_IR_OPS_GEMM_H
 #define ONNTC_IR_OPS_GEMM_H
 
+#include "llvm/ADT/StringRef.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace onntc {
 
@@ -44,6 +48,15 @@ void sgemmPrepackedB(bool transA, int64_t M, int64_t N, int64_t K,
                      float alpha, const float *A, int64_t lda,
                      const float *packedB, float beta, float *C, int64_t ldc,
                      KernelContext *ctx, const float *rowBias = nullptr);
+
+/// Names of the micro-kernels this CPU can run, best (the default) first.
+std::vector<std::string> sgemmKernelNames();
+/// sgemm forced onto one micro-kernel (tests and benchmarks compare them);
+/// false if this CPU cannot run `kernel`.
+bool sgemmWithKernel(llvm::StringRef kernel, bool transA, bool transB,
+                     int64_t M, int64_t N, int64_t K, float alpha,
+                     const float *A, int64_t lda, const float *B, int64_t ldb,
+                     float beta, float *C, int64_t ldc, KernelContext *ctx);
 
 /// Which micro-kernel sgemm uses on this machine ("avx512f", "avx2-fma" or
 /// "generic").

@@ -63,15 +63,22 @@ template <typename Fn> double timeBest(Fn fn, int reps, double *cpu = nullptr) {
 }
 
 void benchGemm(KernelContext &ctx, int64_t M, int64_t N, int64_t K,
-               bool transB) {
+               bool transB, const std::string &kernel = "") {
   std::vector<float> a = randomFloats(M * K, 1), b = randomFloats(K * N, 2),
                      c(M * N);
   double t = timeBest(
       [&] {
-        sgemm(false, transB, M, N, K, 1.0f, a.data(), K, b.data(),
-              transB ? K : N, 0.0f, c.data(), N, &ctx);
+        if (kernel.empty())
+          sgemm(false, transB, M, N, K, 1.0f, a.data(), K, b.data(),
+                transB ? K : N, 0.0f, c.data(), N, &ctx);
+        else if (!sgemmWithKernel(kernel, false, transB, M, N, K, 1.0f,
+                                  a.data(), K, b.data(), transB ? K : N, 0.0f,
+                                  c.data(), N, &ctx))
+          std::exit(1);
       },
       5);
+  if (!kernel.empty())
+    llvm::outs() << "[" << kernel << "] ";
   llvm::outs() << llvm::format("sgemm M=%-5lld N=%-5lld K=%-5lld%s %8.3f ms %7.1f GFLOP/s\n",
                                (long long)M, (long long)N, (long long)K,
                                static_cast<const char *>(transB ? " (B^T)" : "      "), t * 1e3,
@@ -209,6 +216,10 @@ int main(int argc, char **argv) {
     benchGemm(ctx, 64, 3136, 576, false);
     benchGemm(ctx, 256, 3136, 576, false);
     benchGemm(ctx, 1, 1000, 2048, true);
+    for (const std::string &k : sgemmKernelNames()) {
+      benchGemm(ctx, 512, 512, 512, false, k);
+      benchGemm(ctx, 256, 3136, 576, false, k);
+    }
   }
   if (what == "all" || what == "resnet50")
     benchResNet50(ctx, argc > 3 ? std::max(1, std::atoi(argv[3])) : 3);

@@ -150,6 +150,42 @@ TEST_CASE("sgemm matches a naive triple loop", "[nn][gemm]") {
         }
 }
 
+TEST_CASE("every sgemm micro-kernel matches a naive loop", "[nn][gemm]") {
+  KernelContext ctx(2);
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> d(-1, 1);
+  std::vector<std::string> names = sgemmKernelNames();
+  CHECK(names.back() == "generic");
+  CHECK(names.front() == sgemmKernelName());
+  const int64_t sizes[][3] = {{1, 1, 1}, {9, 17, 5}, {33, 70, 300},
+                              {100, 40, 7}};
+  for (const std::string &kn : names)
+    for (auto &sz : sizes)
+      for (int tb = 0; tb < 2; ++tb) {
+        int64_t M = sz[0], N = sz[1], K = sz[2];
+        std::vector<float> A(M * K), Bm(K * N), C(M * N, 5.0f);
+        for (float &v : A)
+          v = d(rng);
+        for (float &v : Bm)
+          v = d(rng);
+        REQUIRE(sgemmWithKernel(kn, false, tb, M, N, K, 1.0f, A.data(), K,
+                                Bm.data(), tb ? K : N, 0.5f, C.data(), N,
+                                &ctx));
+        double worst = 0;
+        for (int64_t i = 0; i < M; ++i)
+          for (int64_t j = 0; j < N; ++j) {
+            double acc = 2.5;
+            for (int64_t k = 0; k < K; ++k)
+              acc += double(A[i * K + k]) * (tb ? Bm[j * K + k] : Bm[k * N + j]);
+            worst = std::max(worst, std::abs(acc - C[i * N + j]));
+          }
+        INFO(kn << " M=" << M << " N=" << N << " K=" << K << " tb=" << tb);
+        CHECK(worst < 1e-3);
+      }
+  CHECK(!sgemmWithKernel("no-such-kernel", false, false, 1, 1, 1, 1.0f,
+                         nullptr, 1, nullptr, 1, 0.0f, nullptr, 1, &ctx));
+}
+
 TEST_CASE("sgemm on prepacked B equals sgemm", "[nn][gemm]") {
   KernelContext ctx(2);
   std::mt19937 rng(9);
