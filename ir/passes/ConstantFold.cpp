@@ -48,7 +48,26 @@ Tensor shapeTensor(llvm::ArrayRef<int64_t> dims) {
   return Tensor::fromInts(DType::I64, Shape{int64_t(dims.size())}, dims);
 }
 
-/// Shape/Size/Gather-of-Shape facts. Returns true if `n` was replaced.
+/// The dims a Shape node reads when `v` is its result (some may be dynamic).
+std::optional<llvm::ArrayRef<int64_t>> shapeOperand(Value *v) {
+  Node *sh = v ? v->producer() : nullptr;
+  if (!sh || sh->kind() != OpKind::Shape)
+    return std::nullopt;
+  const Shape &s = sh->input(0)->shape();
+  int64_t r = int64_t(s.rank());
+  int64_t start = sh->getInt("start");
+  int64_t end = sh->hasAttr("end") ? sh->getInt("end") : r;
+  if (start < 0)
+    start += r;
+  if (end < 0)
+    end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  return s.dims().slice(size_t(start), size_t(end - start));
+}
+
+/// Shape/Size facts and Gather/Slice of a Shape. Returns true if `n` was
+/// replaced.
 bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
   switch (n->kind()) {
   case OpKind::Shape: {
@@ -80,32 +99,62 @@ bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
   }
   case OpKind::Gather: {
     // gather(shape(x), idx) when the selected dims of x are static.
-    Node *sh = n->input(0)->producer();
     const Tensor *idx = n->input(1)->constantValue();
-    if (!sh || sh->kind() != OpKind::Shape || !idx || n->getInt("axis") != 0)
+    std::optional<llvm::ArrayRef<int64_t>> dims = shapeOperand(n->input(0));
+    if (!dims || !idx || n->getInt("axis") != 0)
       return false;
-    const Shape &s = sh->input(0)->shape();
-    int64_t r = int64_t(s.rank());
-    int64_t start = sh->getInt("start");
-    int64_t end = sh->hasAttr("end") ? sh->getInt("end") : r;
-    if (start < 0)
-      start += r;
-    if (end < 0)
-      end += r;
-    start = std::clamp<int64_t>(start, 0, r);
-    end = std::clamp<int64_t>(end, start, r);
-    int64_t len = end - start;
+    int64_t len = int64_t(dims->size());
     std::vector<int64_t> vals;
     for (int64_t k : idx->toInts()) {
       if (k < 0)
         k += len;
-      if (k < 0 || k >= len || s[size_t(start + k)] < 0)
+      if (k < 0 || k >= len || (*dims)[size_t(k)] < 0)
         return false;
-      vals.push_back(s[size_t(start + k)]);
+      vals.push_back((*dims)[size_t(k)]);
     }
     replaceByConstants(g, n,
                        {Tensor::fromInts(DType::I64, idx->shape(), vals)});
     bump(ctx, "fold-shapes.gather");
+    return true;
+  }
+  case OpKind::Slice: {
+    // slice(shape(x), start, end[, axes][, steps]) over static dims of x.
+    std::optional<llvm::ArrayRef<int64_t>> dims = shapeOperand(n->input(0));
+    if (!dims)
+      return false;
+    auto scalarInt = [&](unsigned i, int64_t dflt) -> std::optional<int64_t> {
+      if (!n->input(i))
+        return dflt;
+      const Tensor *t = n->input(i)->constantValue();
+      if (!t || t->numElements() != 1)
+        return std::nullopt;
+      return t->getInt(0);
+    };
+    std::optional<int64_t> st = scalarInt(1, 0), en = scalarInt(2, 0),
+                           ax = scalarInt(3, 0), step = scalarInt(4, 1);
+    if (!st || !en || !ax || !step || (*ax != 0 && *ax != -1) || *step == 0)
+      return false;
+    int64_t len = int64_t(dims->size()), b = *st, e = *en;
+    if (b < 0)
+      b += len;
+    if (e < 0)
+      e += len;
+    std::vector<int64_t> vals;
+    if (*step > 0) {
+      b = std::clamp<int64_t>(b, 0, len);
+      e = std::clamp<int64_t>(e, 0, len);
+      for (int64_t i = b; i < e; i += *step)
+        vals.push_back((*dims)[size_t(i)]);
+    } else {
+      b = std::clamp<int64_t>(b, 0, len - 1);
+      e = std::clamp<int64_t>(e, -1, len - 1);
+      for (int64_t i = b; i > e; i += *step)
+        vals.push_back((*dims)[size_t(i)]);
+    }
+    if (llvm::any_of(vals, [](int64_t d) { return d < 0; }))
+      return false;
+    replaceByConstants(g, n, {shapeTensor(vals)});
+    bump(ctx, "fold-shapes.slice");
     return true;
   }
   default:
