@@ -119,14 +119,76 @@ llvm::Error inferCast(Node &n) {
   return success();
 }
 
+/// One element converted with Tensor::castTo's rules: floats truncate toward
+/// zero into int64 first (non-finite gives 0), then narrow; ints go to floats
+/// through double.
+template <typename D, typename S> D convertElement(S v) {
+  if constexpr (std::is_floating_point_v<S> && !std::is_floating_point_v<D>)
+    return D(std::isfinite(v) ? int64_t(v) : 0);
+  else if constexpr (std::is_floating_point_v<D>)
+    return D(double(v));
+  else
+    return D(v);
+}
+
+/// Typed, threaded loops for casts among f32 and the integer types and
+/// between f32 and the half types; false for the pairs left to castTo.
+bool fastCast(const Tensor &x, Tensor &y, KernelContext &ctx) {
+  int64_t n = x.numElements();
+  auto run = [&](auto body) { ctx.parallelFor(n, 1 << 16, body); };
+  DType s = x.dtype(), d = y.dtype();
+  if (s == DType::F32 && (d == DType::F16 || d == DType::BF16)) {
+    const float *p = x.data<float>();
+    uint16_t *q = y.data<uint16_t>();
+    bool bf = d == DType::BF16;
+    run([&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        q[i] = bf ? floatToBF16(p[i]) : floatToHalf(p[i]);
+    });
+    return true;
+  }
+  if (d == DType::F32 && (s == DType::F16 || s == DType::BF16)) {
+    const uint16_t *p = x.data<uint16_t>();
+    float *q = y.data<float>();
+    bool bf = s == DType::BF16;
+    run([&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        q[i] = bf ? bf16ToFloat(p[i]) : halfToFloat(p[i]);
+    });
+    return true;
+  }
+  bool done = false;
+  dispatchDType<kMaskArith>(s, [&](auto st) {
+    using S = typename Storage<decltype(st)::value>::type;
+    dispatchDType<kMaskArith>(d, [&](auto dt) {
+      using D = typename Storage<decltype(dt)::value>::type;
+      const S *p = x.data<S>();
+      D *q = y.data<D>();
+      run([&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+          q[i] = convertElement<D>(p[i]);
+      });
+      done = true;
+    });
+  });
+  return done;
+}
+
 llvm::Error computeCast(const Node &n, llvm::ArrayRef<Tensor> in,
-                        std::vector<Tensor> &out, KernelContext &) {
+                        std::vector<Tensor> &out, KernelContext &ctx) {
   if (llvm::Error e = checkRequiredAttrs(n))
     return e;
   if (llvm::Error e = requireInputs(in, 1))
     return e;
   DType to = n.getType("to");
-  out = {in[0].dtype() == to ? in[0] : in[0].castTo(to)};
+  if (in[0].dtype() == to) {
+    out = {in[0]};
+    return success();
+  }
+  Tensor y(to, in[0].shape());
+  if (!fastCast(in[0], y, ctx))
+    y = in[0].castTo(to);
+  out = {std::move(y)};
   return success();
 }
 

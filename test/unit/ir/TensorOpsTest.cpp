@@ -43,6 +43,22 @@ TEST_CASE("Constant and Cast", "[ir][tensorops]") {
   checkClose(run1(OpKind::Cast, {O::in(bools({2}, {1, 0}))}, {{"to", DType::F32}}), {1, 0});
   CHECK(intsOf(run1(OpKind::Cast, {O::in(ints(DType::I64, {2}, {200, -1}))}, {{"to", DType::U8}})) ==
         std::vector<int64_t>{200, 255});
+  // The typed fast paths agree with Tensor::castTo on every pair.
+  std::vector<float> vals = {0, 1.5f, -2.75f, 127.9f, -128.5f, 300.25f, 65504, -1e6f,
+                             INFINITY, -INFINITY, NAN, 3.0e9f};
+  Tensor src = f32({int64_t(vals.size())}, vals);
+  const DType all[] = {DType::F32, DType::F16, DType::BF16, DType::I8, DType::U8,
+                       DType::I16, DType::U16, DType::I32, DType::I64, DType::Bool};
+  for (DType from : all) {
+    Tensor x = src.castTo(from);
+    for (DType to : all) {
+      INFO(dtypeName(from).str() << " -> " << dtypeName(to).str());
+      Tensor y = run1(OpKind::Cast, {O::in(x)}, {{"to", to}});
+      Tensor want = x.castTo(to);
+      REQUIRE(y.dtype() == to);
+      CHECK(std::memcmp(y.raw(), want.raw(), want.byteSize()) == 0);
+    }
+  }
 }
 
 TEST_CASE("Reshape, Flatten, Squeeze, Unsqueeze", "[ir][tensorops]") {
