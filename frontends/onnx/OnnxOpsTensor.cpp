@@ -111,7 +111,12 @@ llvm::Error importDropout(OnnxNodeContext &ctx) {
     const Tensor *mode = ctx.constInput(2);
     if (!mode || mode->numElements() != 1)
       return ctx.unsupported("training_mode must be a constant scalar");
-    if (mode->getInt(0) != 0)
+    // torch exports F.dropout(x, p=0.0) as training_mode=true with ratio 0
+    // (torchvision's swin_t does): that is still the identity.
+    const Tensor *ratio = ctx.hasInput(1) ? ctx.constInput(1) : nullptr;
+    bool zeroRatio =
+        ratio && ratio->numElements() == 1 && ratio->getDouble(0) == 0.0;
+    if (mode->getInt(0) != 0 && !zeroRatio)
       return ctx.unsupported("training_mode=true (random dropout) is not "
                              "supported; export the model for inference");
   }
@@ -171,7 +176,8 @@ llvm::Error importSplit(OnnxNodeContext &ctx) {
       return split.takeError();
     sizes = ctx.constInts(**split, "split");
   }
-  return ctx.emitFinalWithAttrs(OpKind::Split, {*x, sizes}, {"split"}).takeError();
+  return ctx.emitFinalWithAttrs(OpKind::Split, {*x, sizes}, {"split"})
+      .takeError();
 }
 
 llvm::Error importSlice(OnnxNodeContext &ctx) {
@@ -226,8 +232,8 @@ llvm::Error importPad(OnnxNodeContext &ctx) {
   if (!value)
     return value.takeError();
   Value *padsV = ctx.constInts(**pads, "pads");
-  Value *valueV =
-      ctx.constTensor(Tensor::scalarFloat(*value).castTo((*x)->dtype()), "value");
+  Value *valueV = ctx.constTensor(
+      Tensor::scalarFloat(*value).castTo((*x)->dtype()), "value");
   Attributes attrs;
   attrs.set("mode", *mode);
   return ctx.emitFinal(OpKind::Pad, {*x, padsV, valueV}, attrs).takeError();

@@ -2,7 +2,7 @@
 # End-to-end tests on real models: bmneto's reference outputs against
 # onnxruntime-node and torch.
 #
-#   test/e2e/run.sh <build-dir> [--all] [--only a,b,c] [--list]
+#   test/e2e/run.sh <build-dir> [--all] [--only a,b,c] [--list] [--keep]
 #
 # For every model: export (seeded torchvision classifier, cached under
 # <build-dir>/e2e-cache keyed by the hash of the generator scripts), run the
@@ -11,7 +11,8 @@
 # Prints one line per model and ends with exactly "e2e: N passed, M failed".
 # Models that Debian's torch cannot export are listed as SKIP with the reason
 # and are counted in neither number. The default set leaves out the slowest
-# models (see CI_SKIP below); --all runs every model.
+# models (see CI_SKIP below); --all runs every model. bmneto's output folder
+# (weights included) is deleted after a pass unless --keep is given.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +25,7 @@ FIXTURES="${ONNTC_FIXTURES:-$ROOT/../shared/fixtures}"
 CI_SKIP=(vgg11 vit_b_16)
 
 usage() {
-  echo "usage: $0 <build-dir> [--all] [--only name,name] [--list]" >&2
+  echo "usage: $0 <build-dir> [--all] [--only name,name] [--list] [--keep]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
@@ -33,12 +34,14 @@ shift
 ALL=0
 ONLY=""
 LIST=0
+KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --all) ALL=1 ;;
     --only) [ $# -ge 2 ] || usage; ONLY="$2"; shift ;;
     --only=*) ONLY="${1#--only=}" ;;
     --list) LIST=1 ;;
+    --keep) KEEP=1 ;;
     *) usage ;;
   esac
   shift
@@ -188,6 +191,7 @@ for m in "${selected[@]}"; do
   if [ $rc -eq 0 ]; then
     echo "PASS $m $summary time=${secs}s"
     pass=$((pass + 1))
+    [ "$KEEP" -eq 1 ] || rm -rf "$out/compilation"
   else
     echo "FAIL $m $res time=${secs}s"
     fail=$((fail + 1)); failed_names+=("$m")
