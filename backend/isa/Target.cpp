@@ -85,6 +85,7 @@ static const TargetInfo BM1684 = {
     /*coeffStartAddr=*/0x100000000ull + 0x5100000ull,
     /*gmemAlignment=*/0x1000,
     /*dmaAlignBytes=*/512,
+    /*hasHalfFloat=*/false,
 };
 
 // BM1684X: 64 lanes x 256 KiB, 16 banks, EU 64 bytes (16 f32, 32 f16, 64 i8),
@@ -107,6 +108,7 @@ static const TargetInfo BM1684X = {
     /*coeffStartAddr=*/0x100000000ull,
     /*gmemAlignment=*/0x1000,
     /*dmaAlignBytes=*/512,
+    /*hasHalfFloat=*/true,
 };
 
 static const TargetInfo *const AllTargets[] = {&BM1684, &BM1684X};

@@ -36,6 +36,8 @@ unsigned dtypeBytes(DType t);
 /// Short name: f32 f16 bf16 i8 u8 i16 u16 i32 u32.
 llvm::StringRef dtypeName(DType t);
 bool isFloatDType(DType t);
+/// True for F16 and BF16.
+inline bool isHalfDType(DType t) { return t == DType::F16 || t == DType::BF16; }
 bool isSignedDType(DType t);
 /// True when the raw byte is a known DType value (used by the decoder).
 bool isValidDType(uint8_t raw);
@@ -75,6 +77,8 @@ struct TargetInfo {
   uint64_t gmemAlignment;
   /// Preferred alignment of GDMA transfers in bytes.
   unsigned dmaAlignBytes;
+  /// Whether the BDC computes in FP16/BF16 (BM1684 has only FP32 and INT8).
+  bool hasHalfFloat;
 
   /// Elements of type t the EU processes per lane and cycle.
   unsigned euNum(DType t) const { return euBytes / dtypeBytes(t); }

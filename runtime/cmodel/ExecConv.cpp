@@ -99,17 +99,27 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
                      llvm::Twine(c.ow) +
                      " does not match input, kernel, stride, padding and "
                      "dilation");
-  bool fp = c.inType == DType::F32 && c.weightType == DType::F32 &&
-            c.outType == DType::F32 && (!c.hasBias || c.biasType == DType::F32);
+  bool f32 = c.inType == DType::F32 && c.weightType == DType::F32 &&
+             c.outType == DType::F32 &&
+             (!c.hasBias || c.biasType == DType::F32);
+  // FP16/BF16: operands of one half type, f32 accumulation, output half or
+  // f32, bias half or f32.
+  bool half =
+      isHalfDType(c.inType) && c.weightType == c.inType &&
+      (c.outType == c.inType || c.outType == DType::F32) &&
+      (!c.hasBias || c.biasType == c.inType || c.biasType == DType::F32);
+  bool fp = f32 || half;
   bool q =
       isInt8(c.inType) && c.weightType == DType::I8 &&
       (!c.hasBias || c.biasType == DType::I32) &&
       (isInt8(c.outType) || c.outType == DType::I32 || c.outType == DType::I16);
   if (!fp && !q)
-    return execError(
-        "unsupported dtypes in=" + dtypeName(c.inType) +
-        " w=" + dtypeName(c.weightType) + " bias=" + dtypeName(c.biasType) +
-        " out=" + dtypeName(c.outType) + " (FP32 or INT8 with i32 bias)");
+    return execError("unsupported dtypes in=" + dtypeName(c.inType) +
+                     " w=" + dtypeName(c.weightType) + " bias=" +
+                     dtypeName(c.biasType) + " out=" + dtypeName(c.outType) +
+                     " (FP32, FP16/BF16, or INT8 with i32 bias)");
+  if (half && !t.hasHalfFloat)
+    return execError(t.name + " has no FP16/BF16 arithmetic");
   unsigned inLane = localLane(t, c.inAddr) % t.npuNum;
   unsigned outLane = localLane(t, c.outAddr) % t.npuNum;
   Shape4 os{c.in.n, c.oc, c.oh, c.ow};
@@ -146,15 +156,38 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
   const int64_t inH = in->st.h, outH = out->st.h;
   std::vector<float> accF(fp ? size_t(OH) * OW : 0);
   std::vector<int64_t> accI(q ? size_t(OH) * OW : 0);
-  std::vector<float> inRow; // staging for strided w
+  // FP16/BF16 operands are widened once into f32 scratch buffers (dense
+  // NCHW input, [oc][k] weights) so the f32 inner loops serve both.
+  std::vector<float> inF, wF;
+  if (half) {
+    inF.resize(size_t(c.in.numElements()));
+    size_t i = 0;
+    for (uint32_t n = 0; n < c.in.n; ++n)
+      for (uint32_t ic = 0; ic < c.in.c; ++ic)
+        for (uint32_t h = 0; h < IH; ++h)
+          for (uint32_t w = 0; w < IW; ++w)
+            inF[i++] = float(loadElement(in->at(n, ic, h, w), c.inType));
+    wF.resize(size_t(c.oc) * kSize);
+    for (uint32_t oc = 0; oc < c.oc; ++oc)
+      for (uint64_t k = 0; k < kSize; ++k)
+        wF[oc * kSize + k] =
+            float(loadElement(wv->channel(oc) + k * wv->eb, c.weightType));
+  }
+  const int64_t inRowF = half ? int64_t(IW) : inH;
+  auto planeF = [&](uint32_t n, uint32_t ic) -> const float * {
+    if (half)
+      return inF.data() + (size_t(n) * c.in.c + ic) * IH * IW;
+    return reinterpret_cast<const float *>(in->at(n, ic, 0, 0));
+  };
   for (uint32_t n = 0; n < c.in.n; ++n) {
     for (uint32_t oc = 0; oc < c.oc; ++oc) {
       uint32_t g = oc / ocg;
       const uint8_t *wBase = wv->channel(oc);
+      const float *wRowF = half ? wF.data() + oc * kSize
+                                : reinterpret_cast<const float *>(wBase);
       if (fp) {
-        float b0 = c.hasBias
-                       ? *reinterpret_cast<const float *>(bias.channel(oc))
-                       : 0.0f;
+        float b0 =
+            c.hasBias ? float(loadElement(bias.channel(oc), c.biasType)) : 0.0f;
         std::fill(accF.begin(), accF.end(), b0);
       } else {
         int64_t b0 = c.hasBias ? loadInt(bias.channel(oc), DType::I32) : 0;
@@ -163,6 +196,7 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
       for (uint32_t icl = 0; icl < icg; ++icl) {
         uint32_t ic = g * icg + icl;
         const uint8_t *plane = in->at(n, ic, 0, 0);
+        const float *planeFp = fp ? planeF(n, ic) : nullptr;
         for (uint32_t ky = 0; ky < c.kh; ++ky) {
           for (uint32_t kx = 0; kx < c.kw; ++kx) {
             uint64_t widx = (uint64_t(icl) * c.kh + ky) * c.kw + kx;
@@ -181,9 +215,8 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
               if (iy < 0 || iy >= int64_t(IH))
                 continue;
               if (fp) {
-                float wgt = reinterpret_cast<const float *>(wBase)[widx];
-                const float *row =
-                    reinterpret_cast<const float *>(plane) + iy * inH + offX;
+                float wgt = wRowF[widx];
+                const float *row = planeFp + iy * inRowF + offX;
                 float *acc = accF.data() + size_t(oy) * OW;
                 if (c.strideW == 1) {
                   for (int64_t ox = owLo; ox < owHi; ++ox)
@@ -213,14 +246,17 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
       uint8_t *dst = out->at(n, oc, 0, 0);
       if (fp) {
         float hi = c.reluMax > 0 ? float(c.reluMax) : INFINITY;
+        if (c.relu)
+          for (float &v : accF)
+            v = std::min(std::max(v, 0.0f), hi);
         for (uint32_t oy = 0; oy < OH; ++oy) {
-          float *o = reinterpret_cast<float *>(dst) + oy * outH;
           const float *a = accF.data() + size_t(oy) * OW;
-          if (c.relu)
-            for (uint32_t ox = 0; ox < OW; ++ox)
-              o[ox] = std::min(std::max(a[ox], 0.0f), hi);
-          else
-            std::copy(a, a + OW, o);
+          if (c.outType == DType::F32) {
+            std::copy(a, a + OW, reinterpret_cast<float *>(dst) + oy * outH);
+            continue;
+          }
+          for (uint32_t ox = 0; ox < OW; ++ox)
+            storeElement(dst + (oy * outH + ox) * out->eb, c.outType, a[ox]);
         }
       } else {
         int32_t mult;

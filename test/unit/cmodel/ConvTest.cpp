@@ -506,3 +506,52 @@ TEST_CASE("a ResNet-sized conv runs fast", "[cmodel][conv][perf]") {
                              << " GMAC/s");
   CHECK(sec < 2.0);
 }
+
+TEST_CASE("fp16 and bf16 conv accumulate in f32 on chips that have them",
+          "[cmodel][conv][half]") {
+  for (DType dt : {DType::F16, DType::BF16}) {
+    const TargetInfo &t = getBM1684XTarget();
+    INFO(dtypeName(dt).str());
+    CModel m(t);
+    ConvCmd c;
+    c.in = {1, 5, 6, 7};
+    c.oc = 4;
+    c.kh = c.kw = 3;
+    c.padT = c.padB = c.padL = c.padR = 1;
+    c.oh = 6;
+    c.ow = 7;
+    c.inType = c.weightType = c.outType = dt;
+    c.biasType = DType::F32;
+    c.hasBias = true;
+    c.relu = true;
+    c.outAddr = 0x1000;
+    c.weightAddr = 0x2000;
+    c.biasAddr = 0x3000;
+    auto x = randomValues(c.in.numElements(), 50);
+    auto w = randomValues(4 * 45, 51);
+    std::vector<double> b = {0.5, -0.25, 0, 1};
+    put(m, 0, c.in, dt, LocalLayout::AlignEU, x);
+    requireOk(onntc::cmodel::writeLocalTensor(
+        t, m.local(), c.weightAddr, {1, 4, 1, 45}, {0, 45, 0, 1}, dt, w));
+    requireOk(onntc::cmodel::writeLocalTensor(
+        t, m.local(), c.biasAddr, {1, 4, 1, 1}, {0, 1, 0, 1}, DType::F32, b));
+    // The reference sees the same rounded inputs the chip sees.
+    x = get(m, 0, c.in, dt, LocalLayout::AlignEU);
+    w = requireOk(onntc::cmodel::readLocalTensor(
+        t, m.local(), c.weightAddr, {1, 4, 1, 45}, {0, 45, 0, 1}, dt));
+    requireOk(m.execute(bdc(c)));
+    auto y = get(m, c.outAddr, {1, 4, 6, 7}, dt, LocalLayout::AlignEU);
+    ConvCase k{"half", c.in, 4, 3, 3, 1,    1,    1, 1,
+               1,      1,    1, 1, 1, true, true, 0, 0};
+    checkClose(y, refConv(k, x, w, b, 6, 7), dt == DType::F16 ? 2e-3 : 1e-2);
+  }
+  CModel old(getBM1684Target());
+  ConvCmd c;
+  c.in = {1, 1, 2, 2};
+  c.oc = 1;
+  c.oh = c.ow = 2;
+  c.inType = c.weightType = c.outType = DType::F16;
+  c.outAddr = 0x100;
+  c.weightAddr = 0x200;
+  requireError(old.execute(bdc(c)), "BM1684 has no FP16/BF16 arithmetic");
+}
