@@ -229,8 +229,7 @@ bool bmrt_load_bmodel(void *p_bmrt, const char *bmodel_path) {
   return true;
 }
 
-bool bmrt_load_bmodel_data(void *p_bmrt, const void *bmodel_data,
-                           size_t size) {
+bool bmrt_load_bmodel_data(void *p_bmrt, const void *bmodel_data, size_t size) {
   if (!p_bmrt || !bmodel_data)
     return false;
   CRuntime *rt = unwrap(p_bmrt);
@@ -265,8 +264,7 @@ void bmrt_get_network_names(void *p_bmrt, const char ***network_names) {
   *network_names = names;
 }
 
-const bm_net_info_t *bmrt_get_network_info(void *p_bmrt,
-                                           const char *net_name) {
+const bm_net_info_t *bmrt_get_network_info(void *p_bmrt, const char *net_name) {
   if (!p_bmrt || !net_name)
     return nullptr;
   CRuntime *rt = unwrap(p_bmrt);
@@ -299,8 +297,7 @@ void bmrt_print_network_info(const bm_net_info_t *net_info) {
                 "bytes %zu\n",
                 i, n.input_names[i],
                 sdkDTypeName(DType(n.input_dtypes[i])).str().c_str(),
-                n.input_scales[i], n.input_zero_point[i],
-                n.max_input_bytes[i]);
+                n.input_scales[i], n.input_zero_point[i], n.max_input_bytes[i]);
   std::printf("output num: %d\n", n.output_num);
   for (int i = 0; i < n.output_num; ++i)
     std::printf("output %d: name %s, dtype %s, scale %g, zero_point %d, max "
@@ -313,7 +310,8 @@ void bmrt_print_network_info(const bm_net_info_t *net_info) {
   for (int s = 0; s < n.stage_num; ++s) {
     std::printf("stage %d:", s);
     for (int i = 0; i < n.input_num; ++i)
-      std::printf(" input %d %s", i, shape(n.stages[s].input_shapes[i]).c_str());
+      std::printf(" input %d %s", i,
+                  shape(n.stages[s].input_shapes[i]).c_str());
     for (int i = 0; i < n.output_num; ++i)
       std::printf(" output %d %s", i,
                   shape(n.stages[s].output_shapes[i]).c_str());
@@ -365,8 +363,7 @@ bool bmrt_launch_tensor_ex(void *p_bmrt, const char *net_name,
                                 llvm::inconvertibleErrorCode(),
                                 "output %d of net '%s': user memory of %u "
                                 "bytes, %zu needed",
-                                i, net_name, t.device_mem.size,
-                                o.data.size()));
+                                i, net_name, t.device_mem.size, o.data.size()));
     } else if (bm_malloc_device_byte(rt->handle, &t.device_mem,
                                      unsigned(o.data.size())) != BM_SUCCESS) {
       return failWith(rt, llvm::createStringError(
@@ -388,10 +385,10 @@ bool bmrt_launch_tensor(void *p_bmrt, const char *net_name,
 }
 
 bool bmrt_launch_data(void *p_bmrt, const char *net_name,
-                      void *const input_datas[], const bm_shape_t input_shapes[],
-                      int input_num, void *output_datas[],
-                      bm_shape_t output_shapes[], int output_num,
-                      bool user_mem) {
+                      void *const input_datas[],
+                      const bm_shape_t input_shapes[], int input_num,
+                      void *output_datas[], bm_shape_t output_shapes[],
+                      int output_num, bool user_mem) {
   if (!p_bmrt)
     return false;
   CRuntime *rt = unwrap(p_bmrt);

@@ -9,8 +9,6 @@
 
 #include "backend/isa/Target.h"
 
-#include "llvm/Support/FormatVariadic.h"
-
 #include <chrono>
 
 using namespace onntc;
@@ -18,29 +16,25 @@ using namespace onntc::runtime;
 using llvm::createStringError;
 using llvm::inconvertibleErrorCode;
 
-llvm::Expected<LaunchResult> Context::launch(llvm::StringRef net,
-                                             llvm::ArrayRef<Tensor> inputs,
-                                             int stage) {
+llvm::Expected<LaunchResult>
+Context::launch(llvm::StringRef net, llvm::ArrayRef<Tensor> inputs, int stage) {
   std::optional<size_t> idx = netIndex(net);
   if (!idx)
-    return createStringError(inconvertibleErrorCode(),
-                             "no net named '%s' is loaded (nets: %s)",
-                             net.str().c_str(),
-                             llvm::join(netNames(), ", ").c_str());
+    return createStringError(
+        inconvertibleErrorCode(), "no net named '%s' is loaded (nets: %s)",
+        net.str().c_str(), llvm::join(netNames(), ", ").c_str());
   return launch(*idx, inputs, stage);
 }
 
-llvm::Expected<LaunchResult> Context::launch(size_t netIdx,
-                                             llvm::ArrayRef<Tensor> inputs,
-                                             int stage) {
+llvm::Expected<LaunchResult>
+Context::launch(size_t netIdx, llvm::ArrayRef<Tensor> inputs, int stage) {
   assert(netIdx < nets_.size() && "net index out of range");
   LoadedNet &ln = *nets_[netIdx];
   const NetDesc &d = ln.desc;
   if (!d.unsupportedReason.empty())
-    return createStringError(inconvertibleErrorCode(),
-                             "%s: net '%s' cannot run on the cmodel: %s",
-                             d.file.c_str(), d.name.c_str(),
-                             d.unsupportedReason.c_str());
+    return createStringError(
+        inconvertibleErrorCode(), "%s: net '%s' cannot run on the cmodel: %s",
+        d.file.c_str(), d.name.c_str(), d.unsupportedReason.c_str());
   if (inputs.size() != d.inputs.size())
     return createStringError(inconvertibleErrorCode(),
                              "net '%s' takes %zu inputs, %zu given",
@@ -99,11 +93,24 @@ static isa::DType macDType(const bmodel::StageInfo &st) {
   auto consider = [&](const bmodel::TensorInfo &t) {
     isa::DType d = isa::DType::F32;
     switch (t.dtype) {
-    case DType::F16: d = isa::DType::F16; break;
-    case DType::BF16: d = isa::DType::BF16; break;
-    case DType::I8: case DType::I4: d = isa::DType::I8; break;
-    case DType::U8: case DType::U4: d = isa::DType::U8; break;
-    case DType::F32: case DType::I16: case DType::U16: case DType::I32:
+    case DType::F16:
+      d = isa::DType::F16;
+      break;
+    case DType::BF16:
+      d = isa::DType::BF16;
+      break;
+    case DType::I8:
+    case DType::I4:
+      d = isa::DType::I8;
+      break;
+    case DType::U8:
+    case DType::U4:
+      d = isa::DType::U8;
+      break;
+    case DType::F32:
+    case DType::I16:
+    case DType::U16:
+    case DType::I32:
     case DType::U32:
       return;
     }
@@ -119,12 +126,11 @@ static isa::DType macDType(const bmodel::StageInfo &st) {
   return best;
 }
 
-llvm::Expected<LaunchResult>
-Context::runStage(LoadedNet &ln, unsigned si, llvm::ArrayRef<Tensor> inputs) {
+llvm::Expected<LaunchResult> Context::runStage(LoadedNet &ln, unsigned si,
+                                               llvm::ArrayRef<Tensor> inputs) {
   const bmodel::StageInfo &st = ln.net->stages[si];
   const std::string where =
-      llvm::formatv("{0}: net '{1}' stage {2}", ln.desc.file, ln.desc.name, si)
-          .str();
+      ln.desc.file + ": net '" + ln.desc.name + "' stage " + std::to_string(si);
   auto fail = [&](llvm::Error e) -> llvm::Error {
     return createStringError(inconvertibleErrorCode(), "%s: %s", where.c_str(),
                              llvm::toString(std::move(e)).c_str());
@@ -155,8 +161,8 @@ Context::runStage(LoadedNet &ln, unsigned si, llvm::ArrayRef<Tensor> inputs) {
       return fail(std::move(e));
   // 3. Inputs.
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (llvm::Error e = cm.global().write(st.inputs[i].deviceAddr,
-                                          inputs[i].data))
+    if (llvm::Error e =
+            cm.global().write(st.inputs[i].deviceAddr, inputs[i].data))
       return fail(std::move(e));
 
   // 4. Commands: every TPU subnet in order (or the stage's own groups).
@@ -219,7 +225,6 @@ Context::runStage(LoadedNet &ln, unsigned si, llvm::ArrayRef<Tensor> inputs) {
   isa::DType md = macDType(st);
   lp.macDType = isa::dtypeName(md).str();
   lp.macUtilization = prof.macUtilization(*target_, md);
-  lp.simWallUs =
-      std::chrono::duration<double, std::micro>(t1 - t0).count();
+  lp.simWallUs = std::chrono::duration<double, std::micro>(t1 - t0).count();
   return res;
 }

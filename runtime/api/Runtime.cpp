@@ -3,7 +3,7 @@
 
 #include "backend/isa/Target.h"
 
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/Twine.h"
 
 using namespace onntc;
 using namespace onntc::runtime;
@@ -16,17 +16,28 @@ Tensor::Tensor(DType t, Shape s)
 
 llvm::StringRef runtime::sdkDTypeName(DType t) {
   switch (t) {
-  case DType::F32: return "FLOAT32";
-  case DType::F16: return "FLOAT16";
-  case DType::I8: return "INT8";
-  case DType::U8: return "UINT8";
-  case DType::I16: return "INT16";
-  case DType::U16: return "UINT16";
-  case DType::I32: return "INT32";
-  case DType::U32: return "UINT32";
-  case DType::BF16: return "BFLOAT16";
-  case DType::I4: return "INT4";
-  case DType::U4: return "UINT4";
+  case DType::F32:
+    return "FLOAT32";
+  case DType::F16:
+    return "FLOAT16";
+  case DType::I8:
+    return "INT8";
+  case DType::U8:
+    return "UINT8";
+  case DType::I16:
+    return "INT16";
+  case DType::U16:
+    return "UINT16";
+  case DType::I32:
+    return "INT32";
+  case DType::U32:
+    return "UINT32";
+  case DType::BF16:
+    return "BFLOAT16";
+  case DType::I4:
+    return "INT4";
+  case DType::U4:
+    return "UINT4";
   }
   return "UNKNOWN";
 }
@@ -47,27 +58,19 @@ static std::string unsupportedStage(const bmodel::StageInfo &st) {
     return "it is a dynamic net (its commands are generated from IR at run "
            "time); the runtime runs only static nets so far";
   if (st.coreNum > 1)
-    return llvm::formatv("it uses {0} cores; the runtime runs single-core "
-                         "nets only",
-                         st.coreNum)
-        .str();
+    return "it uses " + std::to_string(st.coreNum) +
+           " cores; the runtime runs single-core nets only";
   for (size_t i = 0; i < st.subnets.size(); ++i) {
     const bmodel::SubNetInfo &sn = st.subnets[i];
     if (sn.mode == bmodel::SubnetMode::Cpu)
-      return llvm::formatv("subnet {0} is a CPU subnet; the runtime cannot "
-                           "run CPU layers yet",
-                           i)
-          .str();
+      return "subnet " + std::to_string(i) +
+             " is a CPU subnet; the runtime cannot run CPU layers yet";
     if (sn.isDynamic)
-      return llvm::formatv("subnet {0} is a dynamic TPU subnet; the runtime "
-                           "runs static subnets only",
-                           i)
-          .str();
+      return "subnet " + std::to_string(i) +
+             " is a dynamic TPU subnet; the runtime runs static subnets only";
     if (sn.merge || sn.switchParam)
-      return llvm::formatv("subnet {0} has control flow (switch/merge); the "
-                           "runtime cannot run it yet",
-                           i)
-          .str();
+      return "subnet " + std::to_string(i) +
+             " has control flow (switch/merge); the runtime cannot run it yet";
   }
   return "";
 }
@@ -77,7 +80,7 @@ static std::string unsupportedStage(const bmodel::StageInfo &st) {
 static llvm::Error checkPlacement(llvm::StringRef file, llvm::StringRef net,
                                   unsigned si, const bmodel::StageInfo &st) {
   auto where = [&]() {
-    return llvm::formatv("{0}: net '{1}' stage {2}", file, net, si).str();
+    return (file + ": net '" + net + "' stage " + llvm::Twine(si)).str();
   };
   auto overlap = [](uint64_t a, uint64_t as, uint64_t b, uint64_t bs) {
     return as && bs && a < b + bs && b < a + as;
@@ -104,7 +107,8 @@ static llvm::Error checkPlacement(llvm::StringRef file, llvm::StringRef net,
   auto checkTensors = [&](const std::vector<bmodel::TensorInfo> &ts,
                           const char *kind) -> llvm::Error {
     for (const bmodel::TensorInfo &t : ts) {
-      uint64_t n = bmodel::dtypeBytes(t.dtype, bmodel::elementCount(t.shapes[0]));
+      uint64_t n =
+          bmodel::dtypeBytes(t.dtype, bmodel::elementCount(t.shapes[0]));
       if (!inside(t.deviceAddr, n, st.ctxAddr, st.ctxSize) &&
           !inside(t.deviceAddr, n, st.ioAddr, st.ioSize))
         return createStringError(
@@ -215,10 +219,9 @@ llvm::Error Context::addModel(bmodel::BModel model) {
       if (d.unsupportedReason.empty()) {
         std::string why = unsupportedStage(st);
         if (!why.empty())
-          d.unsupportedReason =
-              n.stages.size() > 1
-                  ? llvm::formatv("stage {0}: {1}", si, why).str()
-                  : why;
+          d.unsupportedReason = n.stages.size() > 1
+                                    ? "stage " + std::to_string(si) + ": " + why
+                                    : why;
       }
       if (!st.isDynamic)
         if (llvm::Error e = checkPlacement(file, n.name, si, st))
@@ -286,7 +289,7 @@ Context::selectStage(size_t netIdx, llvm::ArrayRef<Shape> shapes) const {
   auto stagesText = [&]() {
     std::string r;
     for (size_t s = 0; s < d.stages.size(); ++s) {
-      r += llvm::formatv("{0}stage {1}:", s ? "; " : "", s).str();
+      r += (s ? "; stage " : "stage ") + std::to_string(s) + ":";
       for (const Shape &sh : d.stages[s].inputShapes)
         r += " " + shapeText(sh);
     }

@@ -78,7 +78,9 @@ struct Tensor {
   Tensor(DType t, Shape s);
   uint64_t elementCount() const { return bmodel::elementCount(shape); }
   /// Bytes the shape needs (data.size() should equal it).
-  uint64_t byteSize() const { return bmodel::dtypeBytes(dtype, elementCount()); }
+  uint64_t byteSize() const {
+    return bmodel::dtypeBytes(dtype, elementCount());
+  }
 };
 
 /// Simulated execution figures of one launch (all command groups of the
@@ -154,9 +156,8 @@ public:
 
   /// Runs a net. Inputs are in the net's input order with the net's dtypes.
   /// `stage` < 0 selects by shape; otherwise the shapes must fit that stage.
-  llvm::Expected<LaunchResult> launch(llvm::StringRef net,
-                                      llvm::ArrayRef<Tensor> inputs,
-                                      int stage = -1);
+  llvm::Expected<LaunchResult>
+  launch(llvm::StringRef net, llvm::ArrayRef<Tensor> inputs, int stage = -1);
   llvm::Expected<LaunchResult> launch(size_t net, llvm::ArrayRef<Tensor> inputs,
                                       int stage = -1);
 

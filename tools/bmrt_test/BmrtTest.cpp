@@ -81,7 +81,8 @@ void usage(const char *prog) {
       "      --calculate_times <n> launches per timing (default 1)\n"
       "      --net_idx <n>         run only net n\n"
       "      --stage_idx <n>       run only stage n\n"
-      "      --shapes <list>       input shapes, e.g. \"[1,3,224,224],[1,10]\"\n"
+      "      --shapes <list>       input shapes, e.g. "
+      "\"[1,3,224,224],[1,10]\"\n"
       "      --export_output       write the outputs to output.dat\n"
       "      --check_mem           verify coeff sha256 check codes on load\n"
       "  -i, --devid <n>           device id (only 0: one simulated device)\n"
@@ -127,8 +128,16 @@ std::optional<std::vector<Shape>> parseShapes(llvm::StringRef text) {
 /// Parses argv; returns an exit code when the program should stop.
 std::optional<int> parseOptions(int argc, char **argv, Options &o) {
   enum {
-    kBModel = 256, kAccF, kAccI, kCalc, kNetIdx, kStageIdx, kShapes, kExport,
-    kVersion, kCheckMem,
+    kBModel = 256,
+    kAccF,
+    kAccI,
+    kCalc,
+    kNetIdx,
+    kStageIdx,
+    kShapes,
+    kExport,
+    kVersion,
+    kCheckMem,
   };
   static const struct option longOpts[] = {
       {"context_dir", required_argument, nullptr, 'd'},
@@ -230,8 +239,7 @@ std::optional<int> parseOptions(int argc, char **argv, Options &o) {
     }
   }
   if (optind < argc) {
-    std::fprintf(stderr, "bmrt_test: unexpected argument '%s'\n",
-                 argv[optind]);
+    std::fprintf(stderr, "bmrt_test: unexpected argument '%s'\n", argv[optind]);
     return 2;
   }
   if (o.contextDirs.empty() == o.bmodel.empty()) {
@@ -465,8 +473,10 @@ int main(int argc, char **argv) {
         }
         if (std::find(stages.begin(), stages.end(), unsigned(o.stageIdx)) ==
             stages.end()) {
-          BMRT_LOG(FATAL, "--stage_idx=%d does not match the stage of "
-                          "--shapes", o.stageIdx);
+          BMRT_LOG(FATAL,
+                   "--stage_idx=%d does not match the stage of "
+                   "--shapes",
+                   o.stageIdx);
           closeExport();
           return 1;
         }
@@ -483,8 +493,7 @@ int main(int argc, char **argv) {
           Shape sh = o.shapes && i < o.shapes->size() ? (*o.shapes)[i]
                                                       : sd.inputShapes[i];
           Tensor t(d.inputs[i].dtype, sh);
-          BMRT_LOG(INFO, "reading input #%zu, bytesize=%zu", i,
-                   t.data.size());
+          BMRT_LOG(INFO, "reading input #%zu, bytesize=%zu", i, t.data.size());
           if (src.inRef)
             std::memcpy(t.data.data(), src.inRef->getBufferStart() + pos,
                         t.data.size());
@@ -524,8 +533,8 @@ int main(int argc, char **argv) {
                  d.name.c_str(), si, ctx.chip().str().c_str(),
                  (unsigned long long)p.totalCycles,
                  (unsigned long long)p.bdcBusyCycles,
-                 (unsigned long long)p.gdmaBusyCycles, p.latencyUs,
-                 p.clockMHz, p.macUtilization * 100, p.macDType.c_str());
+                 (unsigned long long)p.gdmaBusyCycles, p.latencyUs, p.clockMHz,
+                 p.macUtilization * 100, p.macDType.c_str());
 
         auto t2 = std::chrono::steady_clock::now();
         BMRT_LOG(INFO, "+++ The network[%s] stage[%u] output_data +++",
@@ -546,18 +555,18 @@ int main(int argc, char **argv) {
           uint64_t mismatches = 0;
           for (size_t i = 0; i < res->outputs.size(); ++i) {
             const Tensor &g = res->outputs[i];
-            llvm::ArrayRef<uint8_t> exp(
-                reinterpret_cast<const uint8_t *>(
-                    src.outRef->getBufferStart()) + opos,
-                g.data.size());
+            llvm::ArrayRef<uint8_t> exp(reinterpret_cast<const uint8_t *>(
+                                            src.outRef->getBufferStart()) +
+                                            opos,
+                                        g.data.size());
             std::string label = "output #" + std::to_string(i) + " '" +
                                 d.outputs[i].name + "':";
             std::string text;
             llvm::raw_string_ostream os(text);
             mismatches += bmrt::compareTensor(g, exp, o.tol, label, os);
             std::fputs(os.str().c_str(), stdout);
-            opos += bmodel::dtypeBytes(d.outputs[i].dtype,
-                                       bmodel::elementCount(sd.outputShapes[i]));
+            opos += bmodel::dtypeBytes(
+                d.outputs[i].dtype, bmodel::elementCount(sd.outputShapes[i]));
           }
           cmpTime = secondsSince(t3);
           if (mismatches) {

@@ -61,12 +61,18 @@ double bmrt::elementAt(llvm::ArrayRef<uint8_t> b, DType t, uint64_t i) {
     std::memcpy(&f, &u, 4);
     return f;
   }
-  case DType::I8: return int8_t(le(1));
-  case DType::U8: return uint8_t(le(1));
-  case DType::I16: return int16_t(le(2));
-  case DType::U16: return uint16_t(le(2));
-  case DType::I32: return int32_t(le(4));
-  case DType::U32: return uint32_t(le(4));
+  case DType::I8:
+    return int8_t(le(1));
+  case DType::U8:
+    return uint8_t(le(1));
+  case DType::I16:
+    return int16_t(le(2));
+  case DType::U16:
+    return uint16_t(le(2));
+  case DType::I32:
+    return int32_t(le(4));
+  case DType::U32:
+    return uint32_t(le(4));
   case DType::I4:
   case DType::U4: {
     uint8_t byte = b[i / 2];

@@ -131,8 +131,7 @@ void bmrt_set_flags(void *p_bmrt, uint32_t flags);
 uint32_t bmrt_get_flags(void *p_bmrt);
 
 bool bmrt_load_bmodel(void *p_bmrt, const char *bmodel_path);
-bool bmrt_load_bmodel_data(void *p_bmrt, const void *bmodel_data,
-                           size_t size);
+bool bmrt_load_bmodel_data(void *p_bmrt, const void *bmodel_data, size_t size);
 void bmrt_show_neuron_network(void *p_bmrt);
 int bmrt_get_network_number(void *p_bmrt);
 /* *network_names is allocated with malloc: free() it (not the strings). */
@@ -155,10 +154,10 @@ bool bmrt_launch_tensor_ex(void *p_bmrt, const char *net_name,
  * allocates output_datas[i] with malloc (free() them). output_shapes are
  * filled. */
 bool bmrt_launch_data(void *p_bmrt, const char *net_name,
-                      void *const input_datas[], const bm_shape_t input_shapes[],
-                      int input_num, void *output_datas[],
-                      bm_shape_t output_shapes[], int output_num,
-                      bool user_mem);
+                      void *const input_datas[],
+                      const bm_shape_t input_shapes[], int input_num,
+                      void *output_datas[], bm_shape_t output_shapes[],
+                      int output_num, bool user_mem);
 
 size_t bmrt_data_type_size(bm_data_type_t dtype);
 bm_shape_t bmrt_shape(const int *dims, int num_dims);

@@ -34,7 +34,8 @@ SampleModel sampleModel() {
 
 } // namespace
 
-TEST_CASE("C API: load, names, net info in the SDK's fields", "[runtime][capi]") {
+TEST_CASE("C API: load, names, net info in the SDK's fields",
+          "[runtime][capi]") {
   bm_handle_t h = nullptr;
   REQUIRE(bm_dev_request(&h, 0) == BM_SUCCESS);
   CHECK(bm_dev_request(&h, 1) == BM_ERR_PARAM);
@@ -182,4 +183,10 @@ TEST_CASE("C API: flags and helpers", "[runtime][capi]") {
   bmrt_set_flags(rt, 0);
   CHECK(bmrt_load_bmodel_data(rt, bytes->data(), bytes->size()));
   bmrt_destroy(rt);
+}
+
+extern "C" int onntc_c_header_smoke(void);
+
+TEST_CASE("C API: the header compiles and links as C", "[runtime][capi]") {
+  CHECK(onntc_c_header_smoke() == 12);
 }

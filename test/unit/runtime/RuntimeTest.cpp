@@ -266,8 +266,7 @@ TEST_CASE("a broken command stream is an error naming the net", "[runtime]") {
   m.info.nets[1].stages[0].subnets[0].cmdGroups[0].bdcNum = 2;
   Context ctx;
   ok(ctx.loadBModelData(ok(serialize(m)), "broken"));
-  std::string e =
-      errText(ctx.launch("conv", m.cases[2].inputs).takeError());
+  std::string e = errText(ctx.launch("conv", m.cases[2].inputs).takeError());
   CHECK(e.find("broken: net 'conv' stage 0: subnet 0 cmd group 0") !=
         std::string::npos);
 }

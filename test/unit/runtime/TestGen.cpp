@@ -15,12 +15,12 @@ using namespace onntc;
 
 int main(int argc, char **argv) {
   if (argc < 3 || argc > 4) {
-    llvm::errs() << "usage: runtime_testgen sample|other|extra|unsupported <dir> "
-                    "[BM1684|BM1684X]\n";
+    llvm::errs()
+        << "usage: runtime_testgen sample|other|extra|unsupported <dir> "
+           "[BM1684|BM1684X]\n";
     return 2;
   }
-  const isa::TargetInfo *t =
-      isa::lookupTarget(argc == 4 ? argv[3] : "BM1684X");
+  const isa::TargetInfo *t = isa::lookupTarget(argc == 4 ? argv[3] : "BM1684X");
   if (!t) {
     llvm::errs() << "runtime_testgen: unknown chip " << argv[3] << "\n";
     return 2;
@@ -44,8 +44,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (llvm::Error e = testmodels::writeContextDir(m, argv[2])) {
-    llvm::errs() << "runtime_testgen: " << llvm::toString(std::move(e))
-                 << "\n";
+    llvm::errs() << "runtime_testgen: " << llvm::toString(std::move(e)) << "\n";
     return 1;
   }
   return 0;

@@ -115,8 +115,8 @@ void testmodels::addAddReluNet(SampleModel &m, const TargetInfo &t,
     st.inputs.push_back(ioTensor("x", s, xAddr));
     st.outputs.push_back(ioTensor("y", s, yAddr));
 
-    uint32_t step = uint32_t(alignUp(
-        localBytesPerLane(t, s, DType::F32, LocalLayout::AlignEU), 64));
+    uint32_t step = uint32_t(
+        alignUp(localBytesPerLane(t, s, DType::F32, LocalLayout::AlignEU), 64));
     uint32_t lx = 0, lb = step, lsum = 2 * step, ly = 3 * step;
     Strides4 g = contiguousStrides(s);
     std::vector<Command> gdma = {
@@ -242,7 +242,8 @@ void testmodels::addDynamicNet(SampleModel &m, const std::string &name) {
   st.ctxAddr = 0x100000000ull;
   st.ctxSize = 0x2000;
   st.inputs.push_back(ioTensor("in", Shape4{4, 8, 1, 1}, st.ctxAddr));
-  st.outputs.push_back(ioTensor("out", Shape4{4, 8, 1, 1}, st.ctxAddr + 0x1000));
+  st.outputs.push_back(
+      ioTensor("out", Shape4{4, 8, 1, 1}, st.ctxAddr + 0x1000));
   std::vector<uint8_t> ir(64, 0x5a);
   st.binaryIR = m.writer.addBlob(ir);
   bmodel::SubNetInfo sn;
@@ -263,7 +264,8 @@ void testmodels::addCpuSubnetNet(SampleModel &m, const std::string &name) {
   st.ctxAddr = 0x100000000ull;
   st.ctxSize = 0x2000;
   st.inputs.push_back(ioTensor("in", Shape4{1, 8, 1, 1}, st.ctxAddr));
-  st.outputs.push_back(ioTensor("out", Shape4{1, 8, 1, 1}, st.ctxAddr + 0x1000));
+  st.outputs.push_back(
+      ioTensor("out", Shape4{1, 8, 1, 1}, st.ctxAddr + 0x1000));
   bmodel::SubNetInfo tpu;
   tpu.id = 0;
   tpu.nextSubnetIds = {1};
@@ -353,7 +355,8 @@ void testmodels::addInt8AddNet(SampleModel &m, const TargetInfo &t,
   uint64_t xAddr = p.take(t, n), yAddr = p.take(t, n);
   st.ctxAddr = p.ctxAddr;
   st.ctxSize = p.ctxSize;
-  bmodel::TensorInfo xi = ioTensor("qx", s, xAddr), yi = ioTensor("qy", s, yAddr);
+  bmodel::TensorInfo xi = ioTensor("qx", s, xAddr),
+                     yi = ioTensor("qy", s, yAddr);
   xi.dtype = yi.dtype = bmodel::DType::I8;
   xi.size = yi.size = n;
   xi.scale = 0.05f;

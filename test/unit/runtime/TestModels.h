@@ -64,8 +64,7 @@ llvm::Expected<std::vector<uint8_t>> serialize(const SampleModel &m);
 llvm::Error writeContextDir(const SampleModel &m, llvm::StringRef dir);
 
 /// Tensor helpers.
-runtime::Tensor f32Tensor(const bmodel::Shape &s,
-                          const std::vector<float> &v);
+runtime::Tensor f32Tensor(const bmodel::Shape &s, const std::vector<float> &v);
 std::vector<float> f32Values(const runtime::Tensor &t);
 
 } // namespace testmodels
