@@ -49,13 +49,15 @@ std::string describeValues(llvm::ArrayRef<Value *> vs) {
 }
 
 /// Largest |a-b| / (1+|b|) over all outputs; shapes/dtypes must agree.
-llvm::Expected<double> maxRelDiff(llvm::ArrayRef<Tensor> a, llvm::ArrayRef<Tensor> b,
+llvm::Expected<double> maxRelDiff(llvm::ArrayRef<Tensor> a,
+                                  llvm::ArrayRef<Tensor> b,
                                   llvm::ArrayRef<Value *> outs) {
   double worst = 0.0;
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i].type() != b[i].type())
-      return makeError("output '" + outs[i]->name() + "' is " + a[i].type().str() +
-                       " after optimisation but " + b[i].type().str() + " before");
+      return makeError("output '" + outs[i]->name() + "' is " +
+                       a[i].type().str() + " after optimisation but " +
+                       b[i].type().str() + " before");
     for (int64_t k = 0; k < a[i].numElements(); ++k) {
       double x = a[i].getDouble(k), y = b[i].getDouble(k);
       if (std::isnan(x) && std::isnan(y))
@@ -71,7 +73,8 @@ llvm::Expected<double> maxRelDiff(llvm::ArrayRef<Tensor> a, llvm::ArrayRef<Tenso
 }
 
 /// Writes a module as text into the stage; records the sidecar if any.
-llvm::Error writeIR(const Module &m, StagedOutputDir &stage, llvm::StringRef base) {
+llvm::Error writeIR(const Module &m, StagedOutputDir &stage,
+                    llvm::StringRef base) {
   std::string tir = (base + ".tir").str(), weights = (base + ".weights").str();
   if (llvm::Error e = writeModuleFiles(m, stage.stagedPath(tir)))
     return e;
@@ -109,8 +112,8 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
   Graph &g = m.graph;
   if (llvm::Error e = verifyGraph(g))
     return e;
-  info(0) << "net '" << opts.netName << "' for " << targetName(opts.target) << ": "
-          << g.numNodes() << " nodes after import\n";
+  info(0) << "net '" << opts.netName << "' for " << targetName(opts.target)
+          << ": " << g.numNodes() << " nodes after import\n";
   info(0) << "inputs: " << describeValues(g.inputs()) << "\n";
   info(0) << "outputs: " << describeValues(g.outputs()) << "\n";
   for (Value *v : g.inputs())

@@ -1,4 +1,5 @@
-//===- CompileDriver.h - the shared half of every bmnetX compile -*- C++ -*-===//
+//===- CompileDriver.h - the shared half of every bmnetX compile -*- C++
+//-*-===//
 //
 // Every front-end tool does the same after its importer: verify the module,
 // optionally emit it as text, optimise it, make reference inputs, run the
@@ -21,7 +22,8 @@
 namespace onntc {
 
 /// Imports the model named in the options (the front-end's part).
-using ImportCallback = llvm::function_ref<llvm::Expected<std::unique_ptr<Module>>()>;
+using ImportCallback =
+    llvm::function_ref<llvm::Expected<std::unique_ptr<Module>>()>;
 
 /// Runs a compile: checks the output directory first (so a bad --outdir
 /// fails before any work), imports through `import`, then verifies,

@@ -11,8 +11,10 @@ namespace onntc {
 
 llvm::StringRef targetName(Target t) {
   switch (t) {
-  case Target::BM1684: return "BM1684";
-  case Target::BM1684X: return "BM1684X";
+  case Target::BM1684:
+    return "BM1684";
+  case Target::BM1684X:
+    return "BM1684X";
   }
   return "?";
 }
@@ -37,12 +39,14 @@ struct ListItem {
 /// Recursive-descent parser for `[a,b,[c,d]]` as used by --shapes/--descs.
 class ListParser {
 public:
-  ListParser(llvm::StringRef text, llvm::StringRef flag) : text_(text), flag_(flag) {}
+  ListParser(llvm::StringRef text, llvm::StringRef flag)
+      : text_(text), flag_(flag) {}
 
   llvm::Expected<ListItem> parseTop() {
     if (!text_.ltrim().startswith("["))
-      return makeError(flag_ + " '" + text_ + "': expected a bracketed list like " +
-                       (flag_ == "--shapes" ? "[1,3,224,224]" : "[0,int64,0,100]"));
+      return makeError(
+          flag_ + " '" + text_ + "': expected a bracketed list like " +
+          (flag_ == "--shapes" ? "[1,3,224,224]" : "[0,int64,0,100]"));
     auto item = parseItem();
     if (!item)
       return item.takeError();
@@ -122,8 +126,9 @@ llvm::Expected<std::vector<const ListItem *>>
 flatLists(const ListItem &top, llvm::StringRef flag, llvm::StringRef text) {
   std::vector<const ListItem *> out;
   if (!top.isList)
-    return makeError(flag + " '" + text + "': expected a bracketed list like " +
-                     (flag == "--shapes" ? "[1,3,224,224]" : "[0,int64,0,100]"));
+    return makeError(
+        flag + " '" + text + "': expected a bracketed list like " +
+        (flag == "--shapes" ? "[1,3,224,224]" : "[0,int64,0,100]"));
   if (isFlatList(top) && !top.items.empty()) {
     out.push_back(&top);
     return out;
@@ -215,8 +220,8 @@ llvm::Expected<std::vector<InputDesc>> parseDescs(llvm::StringRef text) {
     d.dtype = *t;
     double lo, hi;
     if (llvm::StringRef(l->items[2].atom).getAsDouble(lo) ||
-        llvm::StringRef(l->items[3].atom).getAsDouble(hi) || !std::isfinite(lo) ||
-        !std::isfinite(hi))
+        llvm::StringRef(l->items[3].atom).getAsDouble(hi) ||
+        !std::isfinite(lo) || !std::isfinite(hi))
       return makeError("--descs '" + text + "': low/high must be numbers");
     if (!(lo < hi))
       return makeError("--descs '" + text + "': low must be below high");

@@ -1,4 +1,5 @@
-//===- FrontendOptions.h - the SDK flags every bmnetX tool takes -*- C++ -*-===//
+//===- FrontendOptions.h - the SDK flags every bmnetX tool takes -*- C++
+//-*-===//
 //
 // The options of the NNTC front-end compilers (bmnetc, bmneto, ...) as one
 // plain struct, plus parsers for the flag values whose syntax is shared by

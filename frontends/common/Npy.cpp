@@ -17,10 +17,13 @@ uint32_t rd32(const uint8_t *p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 |
          uint32_t(p[3]) << 24;
 }
-uint64_t rd64(const uint8_t *p) { return rd32(p) | uint64_t(rd32(p + 4)) << 32; }
+uint64_t rd64(const uint8_t *p) {
+  return rd32(p) | uint64_t(rd32(p + 4)) << 32;
+}
 
 /// Finds `'key':` in a numpy header dict and returns the text after it.
-std::optional<llvm::StringRef> dictValue(llvm::StringRef header, llvm::StringRef key) {
+std::optional<llvm::StringRef> dictValue(llvm::StringRef header,
+                                         llvm::StringRef key) {
   for (char q : {'\'', '"'}) {
     std::string k = std::string(1, q) + key.str() + std::string(1, q);
     size_t pos = header.find(k);
@@ -105,8 +108,9 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef what) {
   else if (kind == 'b' && size == 1)
     dt = DType::Bool;
   else
-    return makeError(what + ": unsupported dtype '" + d +
-                     "' (use float32/16, float64, int8..int64, uint8/16 or bool)");
+    return makeError(
+        what + ": unsupported dtype '" + d +
+        "' (use float32/16, float64, int8..int64, uint8/16 or bool)");
 
   // shape is a Python tuple: "()", "(3,)", "(2, 3)".
   llvm::StringRef s = shapeText->take_until([](char c) { return c == ')'; });
@@ -263,7 +267,8 @@ llvm::Expected<std::vector<NamedTensor>> readNpz(llvm::StringRef path) {
       raw = inflated;
     } else if (method != 0) {
       return corrupt("member '" + name + "' uses compression method " +
-                     llvm::Twine(method) + "; only stored and deflate are supported");
+                     llvm::Twine(method) +
+                     "; only stored and deflate are supported");
     }
     std::string what = (path + ":" + name).str();
     auto t = parseNpy(raw, what);
@@ -295,20 +300,42 @@ llvm::Expected<std::vector<NamedTensor>> readNumpyFile(llvm::StringRef path) {
 std::string encodeNpy(const Tensor &t) {
   const char *descr = "<f4";
   switch (t.dtype()) {
-  case DType::F32: descr = "<f4"; break;
-  case DType::F16: descr = "<f2"; break;
-  case DType::BF16: descr = "<u2"; break; // numpy has no bfloat16: raw bits.
-  case DType::I8: descr = "|i1"; break;
-  case DType::U8: descr = "|u1"; break;
-  case DType::I16: descr = "<i2"; break;
-  case DType::U16: descr = "<u2"; break;
-  case DType::I32: descr = "<i4"; break;
-  case DType::I64: descr = "<i8"; break;
-  case DType::Bool: descr = "|b1"; break;
+  case DType::F32:
+    descr = "<f4";
+    break;
+  case DType::F16:
+    descr = "<f2";
+    break;
+  case DType::BF16:
+    descr = "<u2";
+    break; // numpy has no bfloat16: raw bits.
+  case DType::I8:
+    descr = "|i1";
+    break;
+  case DType::U8:
+    descr = "|u1";
+    break;
+  case DType::I16:
+    descr = "<i2";
+    break;
+  case DType::U16:
+    descr = "<u2";
+    break;
+  case DType::I32:
+    descr = "<i4";
+    break;
+  case DType::I64:
+    descr = "<i8";
+    break;
+  case DType::Bool:
+    descr = "|b1";
+    break;
   }
   std::string shape = "(";
   for (size_t i = 0; i < t.shape().rank(); ++i)
-    shape += std::to_string(t.shape()[i]) + (t.shape().rank() == 1 ? "," : (i + 1 < t.shape().rank() ? ", " : ""));
+    shape +=
+        std::to_string(t.shape()[i]) +
+        (t.shape().rank() == 1 ? "," : (i + 1 < t.shape().rank() ? ", " : ""));
   shape += ")";
   std::string header = std::string("{'descr': '") + descr +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";

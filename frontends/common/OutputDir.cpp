@@ -28,7 +28,8 @@ StagedOutputDir::create(llvm::StringRef outdir) {
   }
   llvm::StringRef parent = llvm::sys::path::parent_path(abs);
   // Find the nearest existing ancestor: it must be a directory.
-  for (llvm::StringRef p = parent; !p.empty(); p = llvm::sys::path::parent_path(p)) {
+  for (llvm::StringRef p = parent; !p.empty();
+       p = llvm::sys::path::parent_path(p)) {
     fs::file_status ps;
     if (fs::status(p, ps))
       continue;
@@ -41,8 +42,8 @@ StagedOutputDir::create(llvm::StringRef outdir) {
     return makeError("cannot create the parent of --outdir '" + outdir +
                      "': " + ec.message());
   llvm::SmallString<256> model(parent);
-  llvm::sys::path::append(model, "." + llvm::sys::path::filename(abs) +
-                                     ".tmp-%%%%%%");
+  llvm::sys::path::append(model,
+                          "." + llvm::sys::path::filename(abs) + ".tmp-%%%%%%");
   llvm::SmallString<256> stage;
   if (std::error_code ec = fs::createUniqueDirectory(model, stage))
     return makeError("cannot create a staging directory next to --outdir '" +
@@ -70,7 +71,8 @@ std::string StagedOutputDir::stagedPath(llvm::StringRef name) const {
   return p.str().str();
 }
 
-llvm::Error StagedOutputDir::writeFile(llvm::StringRef name, llvm::StringRef bytes) {
+llvm::Error StagedOutputDir::writeFile(llvm::StringRef name,
+                                       llvm::StringRef bytes) {
   std::string path = stagedPath(name);
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, fs::OF_None);
@@ -89,7 +91,8 @@ llvm::Error StagedOutputDir::writeFile(llvm::StringRef name, llvm::StringRef byt
 
 llvm::Error StagedOutputDir::commit() {
   if (std::error_code ec = fs::create_directories(outdir_))
-    return makeError("cannot create --outdir '" + outdir_ + "': " + ec.message());
+    return makeError("cannot create --outdir '" + outdir_ +
+                     "': " + ec.message());
   for (const std::string &f : files_) {
     llvm::SmallString<256> dst(outdir_);
     llvm::sys::path::append(dst, f);

@@ -23,7 +23,8 @@ class StagedOutputDir {
 public:
   /// Checks that `outdir` can be written (it is a directory or can be
   /// created) and creates the staging directory inside its parent.
-  static llvm::Expected<std::unique_ptr<StagedOutputDir>> create(llvm::StringRef outdir);
+  static llvm::Expected<std::unique_ptr<StagedOutputDir>>
+  create(llvm::StringRef outdir);
   ~StagedOutputDir();
   StagedOutputDir(const StagedOutputDir &) = delete;
   StagedOutputDir &operator=(const StagedOutputDir &) = delete;

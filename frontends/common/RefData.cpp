@@ -9,8 +9,8 @@
 namespace onntc {
 
 llvm::Expected<std::vector<Tensor>>
-generateInputs(llvm::ArrayRef<InputSpec> inputs, llvm::ArrayRef<InputDesc> descs,
-               uint64_t seed) {
+generateInputs(llvm::ArrayRef<InputSpec> inputs,
+               llvm::ArrayRef<InputDesc> descs, uint64_t seed) {
   for (const InputDesc &d : descs)
     if (d.index >= inputs.size())
       return makeError("--descs describes input " + llvm::Twine(d.index) +
@@ -63,8 +63,8 @@ generateInputs(llvm::ArrayRef<InputSpec> inputs, llvm::ArrayRef<InputDesc> descs
 }
 
 llvm::Expected<std::vector<Tensor>>
-bindTestInputs(std::vector<NamedTensor> arrays, llvm::ArrayRef<InputSpec> inputs,
-               llvm::StringRef file) {
+bindTestInputs(std::vector<NamedTensor> arrays,
+               llvm::ArrayRef<InputSpec> inputs, llvm::StringRef file) {
   if (arrays.size() != inputs.size())
     return makeError(file + " holds " + llvm::Twine(arrays.size()) +
                      " array(s) but the network has " +
@@ -112,14 +112,15 @@ std::string encodeRefData(llvm::ArrayRef<Tensor> tensors) {
   return out;
 }
 
-llvm::Expected<std::vector<Tensor>> decodeRefData(llvm::StringRef bytes,
-                                                  llvm::ArrayRef<TensorType> types,
-                                                  llvm::StringRef what) {
+llvm::Expected<std::vector<Tensor>>
+decodeRefData(llvm::StringRef bytes, llvm::ArrayRef<TensorType> types,
+              llvm::StringRef what) {
   std::vector<Tensor> out;
   size_t pos = 0;
   for (const TensorType &ty : types) {
     if (!ty.shape.isStatic())
-      return makeError(what + ": cannot split reference data for dynamic shape " +
+      return makeError(what +
+                       ": cannot split reference data for dynamic shape " +
                        ty.shape.str());
     Tensor t(ty.dtype, ty.shape);
     if (pos + t.byteSize() > bytes.size())

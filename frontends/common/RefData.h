@@ -30,24 +30,24 @@ struct InputSpec {
 /// one (its dtype must match the input's), otherwise values uniform in
 /// [0, 1) (floats) or 0 (integers, bool). The same seed gives the same data.
 llvm::Expected<std::vector<Tensor>>
-generateInputs(llvm::ArrayRef<InputSpec> inputs, llvm::ArrayRef<InputDesc> descs,
-               uint64_t seed);
+generateInputs(llvm::ArrayRef<InputSpec> inputs,
+               llvm::ArrayRef<InputDesc> descs, uint64_t seed);
 
 /// Matches user arrays to inputs: by name when every array name is an input
 /// name, otherwise by position (numpy.savez's arr_0, arr_1, ...; a .npy file
 /// feeds a single input). Shapes must match exactly; the data is converted
 /// to the input's dtype when it differs (e.g. float64 -> f32 happens on load).
 llvm::Expected<std::vector<Tensor>>
-bindTestInputs(std::vector<NamedTensor> arrays, llvm::ArrayRef<InputSpec> inputs,
-               llvm::StringRef file);
+bindTestInputs(std::vector<NamedTensor> arrays,
+               llvm::ArrayRef<InputSpec> inputs, llvm::StringRef file);
 
 /// The bytes of a ref-data file: the tensors' raw data, concatenated.
 std::string encodeRefData(llvm::ArrayRef<Tensor> tensors);
 
 /// Splits ref-data bytes back into tensors of the given (static) types.
-llvm::Expected<std::vector<Tensor>> decodeRefData(llvm::StringRef bytes,
-                                                  llvm::ArrayRef<TensorType> types,
-                                                  llvm::StringRef what);
+llvm::Expected<std::vector<Tensor>>
+decodeRefData(llvm::StringRef bytes, llvm::ArrayRef<TensorType> types,
+              llvm::StringRef what);
 
 } // namespace onntc
 

@@ -68,7 +68,8 @@ llvm::Expected<Value *> OnnxNodeContext::requireInput(unsigned i,
                                                       llvm::StringRef role) {
   if (Value *v = input(i))
     return v;
-  return error("required input " + llvm::Twine(i) + " (" + role + ") is missing");
+  return error("required input " + llvm::Twine(i) + " (" + role +
+               ") is missing");
 }
 
 unsigned OnnxNodeContext::numOutputs() const {
@@ -90,7 +91,8 @@ const onnx::AttributeProto *OnnxNodeContext::attr(llvm::StringRef name) const {
 }
 
 /// The kind of an attribute, also for old files that leave `type` unset.
-static onnx::AttributeProto::AttributeType kindOf(const onnx::AttributeProto &a) {
+static onnx::AttributeProto::AttributeType
+kindOf(const onnx::AttributeProto &a) {
   if (a.type() != onnx::AttributeProto::UNDEFINED)
     return a.type();
   if (a.has_f())
@@ -112,17 +114,28 @@ static onnx::AttributeProto::AttributeType kindOf(const onnx::AttributeProto &a)
 
 static const char *onnxAttrTypeName(onnx::AttributeProto::AttributeType t) {
   switch (t) {
-  case onnx::AttributeProto::FLOAT: return "FLOAT";
-  case onnx::AttributeProto::INT: return "INT";
-  case onnx::AttributeProto::STRING: return "STRING";
-  case onnx::AttributeProto::TENSOR: return "TENSOR";
-  case onnx::AttributeProto::GRAPH: return "GRAPH";
-  case onnx::AttributeProto::FLOATS: return "FLOATS";
-  case onnx::AttributeProto::INTS: return "INTS";
-  case onnx::AttributeProto::STRINGS: return "STRINGS";
-  case onnx::AttributeProto::TENSORS: return "TENSORS";
-  case onnx::AttributeProto::GRAPHS: return "GRAPHS";
-  default: return "another kind";
+  case onnx::AttributeProto::FLOAT:
+    return "FLOAT";
+  case onnx::AttributeProto::INT:
+    return "INT";
+  case onnx::AttributeProto::STRING:
+    return "STRING";
+  case onnx::AttributeProto::TENSOR:
+    return "TENSOR";
+  case onnx::AttributeProto::GRAPH:
+    return "GRAPH";
+  case onnx::AttributeProto::FLOATS:
+    return "FLOATS";
+  case onnx::AttributeProto::INTS:
+    return "INTS";
+  case onnx::AttributeProto::STRINGS:
+    return "STRINGS";
+  case onnx::AttributeProto::TENSORS:
+    return "TENSORS";
+  case onnx::AttributeProto::GRAPHS:
+    return "GRAPHS";
+  default:
+    return "another kind";
   }
 }
 
@@ -159,7 +172,8 @@ OnnxNodeContext::convertAttr(const onnx::AttributeProto &a, AttrKind k) const {
   case AttrKind::Strings:
     if (t != onnx::AttributeProto::STRINGS)
       return bad("STRINGS");
-    return AttrValue(std::vector<std::string>(a.strings().begin(), a.strings().end()));
+    return AttrValue(
+        std::vector<std::string>(a.strings().begin(), a.strings().end()));
   case AttrKind::Tensor: {
     if (t != onnx::AttributeProto::TENSOR)
       return bad("TENSOR");
@@ -214,8 +228,8 @@ llvm::Expected<float> OnnxNodeContext::attrFloat(llvm::StringRef name,
   return std::get<float>(*v);
 }
 
-llvm::Expected<std::string> OnnxNodeContext::attrString(llvm::StringRef name,
-                                                        llvm::StringRef def) const {
+llvm::Expected<std::string>
+OnnxNodeContext::attrString(llvm::StringRef name, llvm::StringRef def) const {
   const auto *a = attr(name);
   if (!a)
     return def.str();
@@ -233,7 +247,8 @@ OnnxNodeContext::attrInts(llvm::StringRef name) const {
   auto v = convertAttr(*a, AttrKind::Ints);
   if (!v)
     return v.takeError();
-  return std::optional<std::vector<int64_t>>(std::get<std::vector<int64_t>>(*v));
+  return std::optional<std::vector<int64_t>>(
+      std::get<std::vector<int64_t>>(*v));
 }
 
 llvm::Expected<std::optional<std::vector<float>>>
@@ -247,8 +262,9 @@ OnnxNodeContext::attrFloats(llvm::StringRef name) const {
   return std::optional<std::vector<float>>(std::get<std::vector<float>>(*v));
 }
 
-llvm::Error OnnxNodeContext::copyAttrs(Node *n,
-                                       llvm::ArrayRef<llvm::StringRef> skip) const {
+llvm::Error
+OnnxNodeContext::copyAttrs(Node *n,
+                           llvm::ArrayRef<llvm::StringRef> skip) const {
   const OpInfo &info = n->info();
   for (const auto &a : node_.attribute()) {
     if (llvm::is_contained(skip, a.name()))
@@ -264,7 +280,8 @@ llvm::Error OnnxNodeContext::copyAttrs(Node *n,
   return llvm::Error::success();
 }
 
-llvm::Error OnnxNodeContext::checkAttrs(llvm::ArrayRef<llvm::StringRef> known) const {
+llvm::Error
+OnnxNodeContext::checkAttrs(llvm::ArrayRef<llvm::StringRef> known) const {
   for (const auto &a : node_.attribute())
     if (!llvm::is_contained(known, a.name()))
       return unsupported("attribute '" + a.name() + "' is not supported");
@@ -275,7 +292,8 @@ llvm::Error OnnxNodeContext::checkAttrs(llvm::ArrayRef<llvm::StringRef> known) c
 // Building
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<Node *> OnnxNodeContext::finish(Node *n, const Attributes &attrs) {
+llvm::Expected<Node *> OnnxNodeContext::finish(Node *n,
+                                               const Attributes &attrs) {
   for (const auto &[k, v] : attrs.entries())
     n->setAttr(k, v);
   if (!st_.inferTypes)
@@ -310,10 +328,12 @@ llvm::Expected<Node *> OnnxNodeContext::foldIfConstant(Node *n) {
       if (s[size_t(i)] < 0)
         return n;
     if (n->kind() == OpKind::Shape)
-      results.push_back(Tensor::fromInts(DType::I64, Shape{end - start},
-                                         s.dims().slice(size_t(start), size_t(end - start))));
+      results.push_back(
+          Tensor::fromInts(DType::I64, Shape{end - start},
+                           s.dims().slice(size_t(start), size_t(end - start))));
     else
-      results.push_back(Tensor::fromInts(DType::I64, Shape{}, {s.numElements()}));
+      results.push_back(
+          Tensor::fromInts(DType::I64, Shape{}, {s.numElements()}));
   } else {
     if (!st_.kernels || !opHooks(n->kind()).compute)
       return n;
@@ -371,7 +391,8 @@ llvm::Expected<Node *> OnnxNodeContext::foldIfConstant(Node *n) {
   return first;
 }
 
-llvm::Expected<Node *> OnnxNodeContext::emit(OpKind k, llvm::ArrayRef<Value *> inputs,
+llvm::Expected<Node *> OnnxNodeContext::emit(OpKind k,
+                                             llvm::ArrayRef<Value *> inputs,
                                              llvm::StringRef suffix,
                                              unsigned numOutputs,
                                              const Attributes &attrs) {
@@ -383,10 +404,9 @@ llvm::Expected<Node *> OnnxNodeContext::emit(OpKind k, llvm::ArrayRef<Value *> i
   return finish(n, attrs);
 }
 
-llvm::Expected<Node *> OnnxNodeContext::emitFinal(OpKind k,
-                                                  llvm::ArrayRef<Value *> inputs,
-                                                  const Attributes &attrs,
-                                                  unsigned numOuts) {
+llvm::Expected<Node *>
+OnnxNodeContext::emitFinal(OpKind k, llvm::ArrayRef<Value *> inputs,
+                           const Attributes &attrs, unsigned numOuts) {
   unsigned nout = std::max(1u, std::min(numOuts, numOutputs()));
   std::vector<std::string> outs;
   for (unsigned i = 0; i < nout; ++i)
@@ -436,8 +456,8 @@ Value *OnnxNodeContext::constInts(llvm::ArrayRef<int64_t> v,
 
 Value *OnnxNodeContext::constTensor(Tensor t, llvm::StringRef suffix) {
   // Constants go to the front of the graph so that they dominate all uses.
-  Node *n = graph().createConstant(graph().uniqueName(name_ + "_" + suffix.str()),
-                                   std::move(t), loc());
+  Node *n = graph().createConstant(
+      graph().uniqueName(name_ + "_" + suffix.str()), std::move(t), loc());
   return n->output();
 }
 

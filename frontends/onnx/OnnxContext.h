@@ -104,7 +104,8 @@ public:
   /// Copies every ONNX attribute onto `n` by name, converting to the kinds
   /// the IR op declares; names in `skip` are left out. An attribute the IR
   /// op does not declare is an error.
-  llvm::Error copyAttrs(Node *n, llvm::ArrayRef<llvm::StringRef> skip = {}) const;
+  llvm::Error copyAttrs(Node *n,
+                        llvm::ArrayRef<llvm::StringRef> skip = {}) const;
   /// Error if the node has an attribute outside `known` (for hand-written
   /// conversions that read attributes one by one).
   llvm::Error checkAttrs(llvm::ArrayRef<llvm::StringRef> known) const;
@@ -124,10 +125,10 @@ public:
                                    unsigned numOuts = ~0u);
   /// Like emitFinal, but copies the ONNX attributes (minus `skip`) first.
   /// `extra` attributes (converted by the caller) are added to the copies.
-  llvm::Expected<Node *> emitFinalWithAttrs(OpKind k,
-                                            llvm::ArrayRef<Value *> inputs,
-                                            llvm::ArrayRef<llvm::StringRef> skip = {},
-                                            const Attributes &extra = {});
+  llvm::Expected<Node *>
+  emitFinalWithAttrs(OpKind k, llvm::ArrayRef<Value *> inputs,
+                     llvm::ArrayRef<llvm::StringRef> skip = {},
+                     const Attributes &extra = {});
   /// Binds ONNX output i to an existing value (e.g. Identity-like mappings).
   void bindOutput(unsigned i, Value *v);
   /// Constants created for converted attributes.

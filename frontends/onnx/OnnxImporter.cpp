@@ -1,4 +1,5 @@
-//===- OnnxImporter.cpp - ONNX model -> IR module --------------------------===//
+//===- OnnxImporter.cpp - ONNX model -> IR module
+//--------------------------===//
 //
 // The driver: loads the protobuf, checks opsets and domains, resolves the
 // network inputs (--input_names, --shapes) and outputs (--output_names),
@@ -30,12 +31,13 @@ static bool isTextModel(llvm::StringRef path) {
          path.endswith(".pbtxt");
 }
 
-llvm::Expected<std::unique_ptr<onnx::ModelProto>> loadOnnxModel(llvm::StringRef path) {
+llvm::Expected<std::unique_ptr<onnx::ModelProto>>
+loadOnnxModel(llvm::StringRef path) {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                          /*RequiresNullTerminator=*/false);
   if (!buf)
-    return makeError("cannot read model '" + path + "': " +
-                     buf.getError().message());
+    return makeError("cannot read model '" + path +
+                     "': " + buf.getError().message());
   llvm::StringRef bytes = (*buf)->getBuffer();
   auto model = std::make_unique<onnx::ModelProto>();
   if (isTextModel(path)) {
@@ -45,12 +47,14 @@ llvm::Expected<std::unique_ptr<onnx::ModelProto>> loadOnnxModel(llvm::StringRef 
       std::string msg;
       void AddError(int line, int col, const std::string &m) override {
         if (msg.empty())
-          msg = std::to_string(line + 1) + ":" + std::to_string(col + 1) + ": " + m;
+          msg = std::to_string(line + 1) + ":" + std::to_string(col + 1) +
+                ": " + m;
       }
     } collector;
     parser.RecordErrorsTo(&collector);
     if (!parser.ParseFromString(bytes.str(), model.get()))
-      return makeError(path + ": not a valid ONNX text model: " + collector.msg);
+      return makeError(path +
+                       ": not a valid ONNX text model: " + collector.msg);
   } else {
     if (bytes.empty())
       return makeError(path + ": the file is empty, not an ONNX model");
@@ -88,15 +92,17 @@ DeclaredType declaredType(const onnx::ValueInfoProto &vi) {
   if (tt.has_shape()) {
     d.hasShape = true;
     for (const auto &dim : tt.shape().dim())
-      d.shape.mutableDims().push_back(
-          dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : kDynamicDim);
+      d.shape.mutableDims().push_back(dim.has_dim_value() && dim.dim_value() > 0
+                                          ? dim.dim_value()
+                                          : kDynamicDim);
   }
   return d;
 }
 
 class Importer {
 public:
-  Importer(const onnx::ModelProto &m, llvm::StringRef path, const OnnxImportOptions &o)
+  Importer(const onnx::ModelProto &m, llvm::StringRef path,
+           const OnnxImportOptions &o)
       : model_(m), g_(m.graph()), path_(path.str()), opts_(o) {}
 
   llvm::Expected<std::unique_ptr<Module>> run();
@@ -154,7 +160,8 @@ llvm::Error Importer::checkOpsets() {
         st_.fileName + ": ai.onnx opset " + std::to_string(opset) +
         " is not supported (opsets " + std::to_string(kMinOnnxOpset) + " to " +
         std::to_string(kMaxOnnxOpset) +
-        "); convert the model with onnx.version_converter.convert_version(model, 13)");
+        "); convert the model with "
+        "onnx.version_converter.convert_version(model, 13)");
   st_.opset = opset;
   return llvm::Error::success();
 }
@@ -286,9 +293,9 @@ llvm::Error Importer::checkSupported() {
   std::string ops;
   for (const auto &k : badOps)
     ops += (ops.empty() ? "" : ", ") + k;
-  std::string msg = st_.fileName + " (opset " + std::to_string(st_.opset) + "): " +
-                    std::to_string(bad.size()) + " node(s) use unsupported ops [" +
-                    ops + "]:";
+  std::string msg = st_.fileName + " (opset " + std::to_string(st_.opset) +
+                    "): " + std::to_string(bad.size()) +
+                    " node(s) use unsupported ops [" + ops + "]:";
   for (const std::string &b : bad)
     msg += "\n  " + b;
   msg += "\n(bmneto --list_ops prints the supported ops)";
@@ -321,7 +328,8 @@ llvm::Error Importer::createInputs() {
     if (!vi.type().has_tensor_type())
       return llvm::make_error<OnnxUnsupportedError>(
           st_.fileName + ": input '" + vi.name() +
-          "' is not a tensor (sequences, maps and optionals are not supported)");
+          "' is not a tensor (sequences, maps and optionals are not "
+          "supported)");
     auto dt = dtypeFromOnnx(d.elemType);
     if (!dt)
       return llvm::make_error<OnnxUnsupportedError>(
@@ -333,8 +341,8 @@ llvm::Error Importer::createInputs() {
       if (d.hasShape && given.rank() != d.shape.rank())
         return fileError("--shapes gives input '" + vi.name() + "' shape " +
                          given.str() + " (rank " + llvm::Twine(given.rank()) +
-                         ") but the model declares " + d.shape.str() + " (rank " +
-                         llvm::Twine(d.shape.rank()) + ")");
+                         ") but the model declares " + d.shape.str() +
+                         " (rank " + llvm::Twine(d.shape.rank()) + ")");
       for (size_t k = 0; d.hasShape && k < given.rank(); ++k)
         if (d.shape[k] >= 0 && d.shape[k] != given[k])
           return fileError("--shapes gives input '" + vi.name() + "' shape " +
@@ -347,8 +355,10 @@ llvm::Error Importer::createInputs() {
                        "' has no declared shape; give it with --shapes");
     } else if (!shape.isStatic()) {
       return fileError("input '" + vi.name() + "' has dynamic shape " +
-                       shape.str() + "; give static shapes of all inputs with "
-                       "--shapes, e.g. --shapes=" + exampleShapes());
+                       shape.str() +
+                       "; give static shapes of all inputs with "
+                       "--shapes, e.g. --shapes=" +
+                       exampleShapes());
     }
     st_.values[vi.name()] = g.addInput(vi.name(), TensorType(*dt, shape));
   }
@@ -366,7 +376,8 @@ llvm::Error Importer::importNodes() {
       produced.insert(o);
 
   // Every value a needed node or an output reads must come from somewhere.
-  auto resolve = [&](const std::string &name, const std::string &user) -> llvm::Error {
+  auto resolve = [&](const std::string &name,
+                     const std::string &user) -> llvm::Error {
     if (name.empty() || st_.values.count(name) || produced.count(name))
       return llvm::Error::success();
     auto it = initializers_.find(name);

@@ -68,7 +68,8 @@ private:
 
 /// Reads a model: binary protobuf (.onnx), or ONNX text proto when the file
 /// name ends in .onnxtxt / .textproto / .pbtxt.
-llvm::Expected<std::unique_ptr<onnx::ModelProto>> loadOnnxModel(llvm::StringRef path);
+llvm::Expected<std::unique_ptr<onnx::ModelProto>>
+loadOnnxModel(llvm::StringRef path);
 
 /// Imports a loaded model. `path` names the model in locations and errors
 /// and locates external tensor data (relative to its directory).

@@ -1,4 +1,5 @@
-//===- OnnxOpTable.cpp - the ONNX op table ---------------------------------===//
+//===- OnnxOpTable.cpp - the ONNX op table
+//---------------------------------===//
 //
 // One row per supported ONNX op, sorted by name (a unit test checks the
 // order; lookup is a binary search): {ONNX op, oldest opset handled, import
@@ -84,7 +85,8 @@ static const OnnxOpRow kOnnxOps[] = {
     {"Max", 7, importDirect, OpKind::Max},
     {"MaxPool", 7, importPool, OpKind::MaxPool},
     {"Mean", 7, importDirect, OpKind::Mean},
-    {"MeanVarianceNormalization", 9, importMeanVarianceNorm, OpKind::ReduceMean},
+    {"MeanVarianceNormalization", 9, importMeanVarianceNorm,
+     OpKind::ReduceMean},
     {"Min", 7, importDirect, OpKind::Min},
     {"Mod", 10, importDirect, OpKind::Mod},
     {"Mul", 7, importDirect, OpKind::Mul},

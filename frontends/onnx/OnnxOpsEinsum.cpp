@@ -44,8 +44,9 @@ public:
         if (!v)
           v = prev;
       llvm::Expected<Node *> n =
-          i + 1 == steps.size() ? ctx_.emitFinal(s.kind, s.inputs, s.attrs)
-                                : ctx_.emit(s.kind, s.inputs, s.suffix, 1, s.attrs);
+          i + 1 == steps.size()
+              ? ctx_.emitFinal(s.kind, s.inputs, s.attrs)
+              : ctx_.emit(s.kind, s.inputs, s.suffix, 1, s.attrs);
       if (!n)
         return n.takeError();
       prev = (*n)->output();
@@ -112,8 +113,8 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
   lhs.split(ops, ',');
   if (ops.size() != ctx.numInputs())
     return ctx.error("equation '" + eq + "' has " + llvm::Twine(ops.size()) +
-                     " operands but the node has " + llvm::Twine(ctx.numInputs()) +
-                     " inputs");
+                     " operands but the node has " +
+                     llvm::Twine(ctx.numInputs()) + " inputs");
   if (ops.size() > 2)
     return ctx.unsupported("equation '" + eq +
                            "': only one or two operands are supported");
@@ -148,7 +149,8 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
     return a.takeError();
   std::string la = ops[0].str();
   if ((*a)->shape().rank() != la.size())
-    return ctx.error("equation operand '" + la + "' does not match input rank " +
+    return ctx.error("equation operand '" + la +
+                     "' does not match input rank " +
                      llvm::Twine((*a)->shape().rank()));
 
   Chain chain(ctx);
@@ -164,7 +166,8 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
     return b.takeError();
   std::string lb = ops[1].str();
   if ((*b)->shape().rank() != lb.size())
-    return ctx.error("equation operand '" + lb + "' does not match input rank " +
+    return ctx.error("equation operand '" + lb +
+                     "' does not match input rank " +
                      llvm::Twine((*b)->shape().rank()));
   if (!(*a)->shape().isStatic() || !(*b)->shape().isStatic())
     return ctx.unsupported("equation '" + eq + "' needs static operand shapes");
@@ -174,7 +177,9 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
   for (size_t i = 0; i < lb.size(); ++i)
     dim[lb[i]] = std::max(dim[lb[i]], (*b)->shape()[i]);
 
-  auto in = [](const std::string &s, char c) { return s.find(c) != std::string::npos; };
+  auto in = [](const std::string &s, char c) {
+    return s.find(c) != std::string::npos;
+  };
   // Letters a single operand can sum out before the product.
   std::string keepA, keepB;
   for (char c : la)
@@ -211,7 +216,8 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
   };
   // Operand A -> [batch, M, K], operand B -> [batch, K, N].
   auto prepare = [&](Value *v, std::string letters, const std::string &keep,
-                     const std::string &order, const std::vector<int64_t> &shape3,
+                     const std::string &order,
+                     const std::vector<int64_t> &shape3,
                      const char *tag) -> llvm::Expected<Value *> {
     std::vector<Chain::Step> steps;
     reduceLetters(letters, keep, steps, "sum");
@@ -227,7 +233,8 @@ llvm::Error importEinsum(OnnxNodeContext &ctx) {
       v = (*n)->output();
     }
     if (dimsOf(order) != shape3) {
-      auto n = ctx.emit(OpKind::Reshape, {v, ctx.constInts(shape3, std::string(tag) + "_shape")},
+      auto n = ctx.emit(OpKind::Reshape,
+                        {v, ctx.constInts(shape3, std::string(tag) + "_shape")},
                         std::string(tag) + "_3d");
       if (!n)
         return n.takeError();

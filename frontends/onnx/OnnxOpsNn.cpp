@@ -30,10 +30,9 @@ llvm::Expected<Window> readWindow(OnnxNodeContext &ctx) {
     return ctx.error("auto_pad=" + w.autoPad +
                      " is not a valid value (NOTSET, SAME_UPPER, SAME_LOWER or "
                      "VALID)");
-  for (auto [name, dst] : {std::pair{"kernel_shape", &w.kernel},
-                           std::pair{"strides", &w.strides},
-                           std::pair{"dilations", &w.dilations},
-                           std::pair{"pads", &w.pads}}) {
+  for (auto [name, dst] :
+       {std::pair{"kernel_shape", &w.kernel}, std::pair{"strides", &w.strides},
+        std::pair{"dilations", &w.dilations}, std::pair{"pads", &w.pads}}) {
     auto v = ctx.attrInts(name);
     if (!v)
       return v.takeError();
@@ -82,16 +81,16 @@ llvm::Error completeWindow(OnnxNodeContext &ctx, Window &w, size_t spatial,
   if (w.dilations.empty())
     w.dilations.assign(spatial, 1);
   if (w.strides.size() != spatial || w.dilations.size() != spatial)
-    return ctx.error("strides/dilations do not match the " + llvm::Twine(spatial) +
-                     " spatial dims of the input");
+    return ctx.error("strides/dilations do not match the " +
+                     llvm::Twine(spatial) + " spatial dims of the input");
   return llvm::Error::success();
 }
 
 /// Spatial rank of x ([N, C, spatial...]); error if unknown.
 llvm::Expected<size_t> spatialRank(OnnxNodeContext &ctx, Value *x) {
   if (x->shape().rank() < 3)
-    return ctx.error("input '" + x->name() + "' must have rank >= 3, its type is " +
-                     x->type().str());
+    return ctx.error("input '" + x->name() +
+                     "' must have rank >= 3, its type is " + x->type().str());
   return x->shape().rank() - 2;
 }
 
@@ -105,8 +104,10 @@ llvm::Error resolveForwardPads(OnnxNodeContext &ctx, Window &w, Value *x,
     for (size_t i = 0; i < spatial; ++i) {
       int64_t in = x->shape()[i + 2];
       if (in < 0)
-        return ctx.error("auto_pad=" + w.autoPad + " needs a static input shape; "
-                         "input '" + x->name() + "' is " + x->type().str() +
+        return ctx.error("auto_pad=" + w.autoPad +
+                         " needs a static input shape; "
+                         "input '" +
+                         x->name() + "' is " + x->type().str() +
                          " (give --shapes)");
       int64_t out = (in + w.strides[i] - 1) / w.strides[i];
       int64_t eff = (w.kernel[i] - 1) * w.dilations[i] + 1;
@@ -140,8 +141,8 @@ llvm::Error importConv(OnnxNodeContext &ctx) {
     return x.takeError();
   if (!wt)
     return wt.takeError();
-  if (llvm::Error e = ctx.checkAttrs(
-          {"auto_pad", "kernel_shape", "strides", "dilations", "pads", "group"}))
+  if (llvm::Error e = ctx.checkAttrs({"auto_pad", "kernel_shape", "strides",
+                                      "dilations", "pads", "group"}))
     return e;
   auto w = readWindow(ctx);
   if (!w)
@@ -175,9 +176,9 @@ llvm::Error importConvTranspose(OnnxNodeContext &ctx) {
     return x.takeError();
   if (!wt)
     return wt.takeError();
-  if (llvm::Error e = ctx.checkAttrs({"auto_pad", "kernel_shape", "strides",
-                                      "dilations", "pads", "group",
-                                      "output_padding", "output_shape"}))
+  if (llvm::Error e =
+          ctx.checkAttrs({"auto_pad", "kernel_shape", "strides", "dilations",
+                          "pads", "group", "output_padding", "output_shape"}))
     return e;
   auto w = readWindow(ctx);
   if (!w)
@@ -204,7 +205,8 @@ llvm::Error importConvTranspose(OnnxNodeContext &ctx) {
     return ctx.error("output_padding has " + llvm::Twine(opad.size()) +
                      " values for " + llvm::Twine(n) + " spatial dims");
 
-  // With output_shape or SAME auto_pad the output size is fixed and pads follow.
+  // With output_shape or SAME auto_pad the output size is fixed and pads
+  // follow.
   std::vector<int64_t> target;
   if (*outShape) {
     target = **outShape;
@@ -222,8 +224,9 @@ llvm::Error importConvTranspose(OnnxNodeContext &ctx) {
     for (size_t i = 0; i < n; ++i) {
       int64_t in = (*x)->shape()[i + 2];
       if (in < 0)
-        return ctx.error("output_shape/auto_pad need a static input shape; input '" +
-                         (*x)->name() + "' is " + (*x)->type().str());
+        return ctx.error(
+            "output_shape/auto_pad need a static input shape; input '" +
+            (*x)->name() + "' is " + (*x)->type().str());
       int64_t total = w->strides[i] * (in - 1) + opad[i] +
                       (w->kernel[i] - 1) * w->dilations[i] + 1 - target[i];
       if (total < 0) {
@@ -257,13 +260,13 @@ llvm::Error importPool(OnnxNodeContext &ctx) {
     return x.takeError();
   bool isMax = ctx.row().kind == OpKind::MaxPool;
   if (isMax) {
-    if (llvm::Error e = ctx.checkAttrs({"auto_pad", "kernel_shape", "strides",
-                                        "dilations", "pads", "ceil_mode",
-                                        "storage_order"}))
+    if (llvm::Error e =
+            ctx.checkAttrs({"auto_pad", "kernel_shape", "strides", "dilations",
+                            "pads", "ceil_mode", "storage_order"}))
       return e;
-  } else if (llvm::Error e = ctx.checkAttrs({"auto_pad", "kernel_shape", "strides",
-                                             "pads", "ceil_mode",
-                                             "count_include_pad"})) {
+  } else if (llvm::Error e =
+                 ctx.checkAttrs({"auto_pad", "kernel_shape", "strides", "pads",
+                                 "ceil_mode", "count_include_pad"})) {
     return e;
   }
   auto w = readWindow(ctx);
@@ -302,13 +305,15 @@ llvm::Error importBatchNorm(OnnxNodeContext &ctx) {
   if (!training)
     return training.takeError();
   if (*spatialAttr != 1)
-    return ctx.unsupported("spatial=0 (per-element statistics) is not supported");
+    return ctx.unsupported(
+        "spatial=0 (per-element statistics) is not supported");
   if (*training != 0 || ctx.numOutputs() > 1)
     return ctx.unsupported("training mode (running mean/var outputs) is not "
                            "supported; export the model for inference");
   for (unsigned i = 0; i < 5; ++i)
     if (!ctx.hasInput(i))
-      return ctx.error("BatchNormalization needs 5 inputs (X, scale, B, mean, var)");
+      return ctx.error(
+          "BatchNormalization needs 5 inputs (X, scale, B, mean, var)");
   Attributes a;
   if (ctx.attr("epsilon")) {
     auto eps = ctx.attrFloat("epsilon", 1e-5f);
@@ -341,8 +346,8 @@ llvm::Error importLayerNorm(OnnxNodeContext &ctx) {
     int64_t r = int64_t((*x)->shape().rank());
     int64_t ax = *axis < 0 ? *axis + r : *axis;
     if (ax < 0 || ax >= r)
-      return ctx.error("axis " + llvm::Twine(*axis) + " is out of range for rank " +
-                       llvm::Twine(r));
+      return ctx.error("axis " + llvm::Twine(*axis) +
+                       " is out of range for rank " + llvm::Twine(r));
     std::vector<int64_t> axes;
     for (int64_t i = ax; i < r; ++i)
       axes.push_back(i);
@@ -368,7 +373,8 @@ llvm::Error importLayerNorm(OnnxNodeContext &ctx) {
     auto var = step(OpKind::ReduceMean, {*sq}, "var", ra);
     if (!var)
       return var.takeError();
-    Value *e = ctx.constTensor(Tensor::scalarFloat(*eps).castTo((*x)->dtype()), "eps");
+    Value *e =
+        ctx.constTensor(Tensor::scalarFloat(*eps).castTo((*x)->dtype()), "eps");
     auto ve = step(OpKind::Add, {*var, e}, "var_eps");
     if (!ve)
       return ve.takeError();
@@ -381,7 +387,8 @@ llvm::Error importLayerNorm(OnnxNodeContext &ctx) {
     ctx.bindOutput(1, *mean);
     ctx.bindOutput(2, *inv);
   }
-  return ctx.emitFinal(OpKind::LayerNormalization, ctx.inputs(), a, 1).takeError();
+  return ctx.emitFinal(OpKind::LayerNormalization, ctx.inputs(), a, 1)
+      .takeError();
 }
 
 llvm::Error importSoftmaxLike(OnnxNodeContext &ctx) {
@@ -403,8 +410,8 @@ llvm::Error importSoftmaxLike(OnnxNodeContext &ctx) {
   }
   int64_t ax = *axis < 0 ? *axis + r : *axis;
   if (ax < 0 || ax > r)
-    return ctx.error("axis " + llvm::Twine(*axis) + " is out of range for rank " +
-                     llvm::Twine(r));
+    return ctx.error("axis " + llvm::Twine(*axis) +
+                     " is out of range for rank " + llvm::Twine(r));
   if (ax >= r - 1) {
     // Coercing to 2-D at the last axis is a plain softmax over that axis.
     a.set("axis", int64_t(-1));
@@ -442,7 +449,8 @@ llvm::Error importMeanVarianceNorm(OnnxNodeContext &ctx) {
   auto axesAttr = ctx.attrInts("axes");
   if (!axesAttr)
     return axesAttr.takeError();
-  std::vector<int64_t> axes = *axesAttr ? **axesAttr : std::vector<int64_t>{0, 2, 3};
+  std::vector<int64_t> axes =
+      *axesAttr ? **axesAttr : std::vector<int64_t>{0, 2, 3};
   // The ONNX function body: (X - E[X]) / (sqrt(E[X^2] - E[X]^2) + 1e-9).
   Attributes ra;
   ra.set("axes", axes);
@@ -472,7 +480,8 @@ llvm::Error importMeanVarianceNorm(OnnxNodeContext &ctx) {
   auto stddev = step(OpKind::Sqrt, {*var}, "std");
   if (!stddev)
     return stddev.takeError();
-  Value *eps = ctx.constTensor(Tensor::scalarFloat(1e-9f).castTo((*x)->dtype()), "eps");
+  Value *eps =
+      ctx.constTensor(Tensor::scalarFloat(1e-9f).castTo((*x)->dtype()), "eps");
   auto den = step(OpKind::Add, {*stddev, eps}, "den");
   if (!den)
     return den.takeError();

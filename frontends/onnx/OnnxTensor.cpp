@@ -17,46 +17,76 @@ char OnnxUnsupportedError::ID = 0;
 
 std::optional<DType> dtypeFromOnnx(int t) {
   switch (t) {
-  case onnx::TensorProto::FLOAT: return DType::F32;
-  case onnx::TensorProto::UINT8: return DType::U8;
-  case onnx::TensorProto::INT8: return DType::I8;
-  case onnx::TensorProto::UINT16: return DType::U16;
-  case onnx::TensorProto::INT16: return DType::I16;
-  case onnx::TensorProto::INT32: return DType::I32;
-  case onnx::TensorProto::INT64: return DType::I64;
-  case onnx::TensorProto::BOOL: return DType::Bool;
-  case onnx::TensorProto::FLOAT16: return DType::F16;
-  case onnx::TensorProto::BFLOAT16: return DType::BF16;
-  default: return std::nullopt;
+  case onnx::TensorProto::FLOAT:
+    return DType::F32;
+  case onnx::TensorProto::UINT8:
+    return DType::U8;
+  case onnx::TensorProto::INT8:
+    return DType::I8;
+  case onnx::TensorProto::UINT16:
+    return DType::U16;
+  case onnx::TensorProto::INT16:
+    return DType::I16;
+  case onnx::TensorProto::INT32:
+    return DType::I32;
+  case onnx::TensorProto::INT64:
+    return DType::I64;
+  case onnx::TensorProto::BOOL:
+    return DType::Bool;
+  case onnx::TensorProto::FLOAT16:
+    return DType::F16;
+  case onnx::TensorProto::BFLOAT16:
+    return DType::BF16;
+  default:
+    return std::nullopt;
   }
 }
 
 llvm::StringRef onnxTypeName(int t) {
   switch (t) {
-  case onnx::TensorProto::UNDEFINED: return "UNDEFINED";
-  case onnx::TensorProto::FLOAT: return "FLOAT";
-  case onnx::TensorProto::UINT8: return "UINT8";
-  case onnx::TensorProto::INT8: return "INT8";
-  case onnx::TensorProto::UINT16: return "UINT16";
-  case onnx::TensorProto::INT16: return "INT16";
-  case onnx::TensorProto::INT32: return "INT32";
-  case onnx::TensorProto::INT64: return "INT64";
-  case onnx::TensorProto::STRING: return "STRING";
-  case onnx::TensorProto::BOOL: return "BOOL";
-  case onnx::TensorProto::FLOAT16: return "FLOAT16";
-  case onnx::TensorProto::DOUBLE: return "DOUBLE";
-  case onnx::TensorProto::UINT32: return "UINT32";
-  case onnx::TensorProto::UINT64: return "UINT64";
-  case onnx::TensorProto::COMPLEX64: return "COMPLEX64";
-  case onnx::TensorProto::COMPLEX128: return "COMPLEX128";
-  case onnx::TensorProto::BFLOAT16: return "BFLOAT16";
-  default: return "unknown";
+  case onnx::TensorProto::UNDEFINED:
+    return "UNDEFINED";
+  case onnx::TensorProto::FLOAT:
+    return "FLOAT";
+  case onnx::TensorProto::UINT8:
+    return "UINT8";
+  case onnx::TensorProto::INT8:
+    return "INT8";
+  case onnx::TensorProto::UINT16:
+    return "UINT16";
+  case onnx::TensorProto::INT16:
+    return "INT16";
+  case onnx::TensorProto::INT32:
+    return "INT32";
+  case onnx::TensorProto::INT64:
+    return "INT64";
+  case onnx::TensorProto::STRING:
+    return "STRING";
+  case onnx::TensorProto::BOOL:
+    return "BOOL";
+  case onnx::TensorProto::FLOAT16:
+    return "FLOAT16";
+  case onnx::TensorProto::DOUBLE:
+    return "DOUBLE";
+  case onnx::TensorProto::UINT32:
+    return "UINT32";
+  case onnx::TensorProto::UINT64:
+    return "UINT64";
+  case onnx::TensorProto::COMPLEX64:
+    return "COMPLEX64";
+  case onnx::TensorProto::COMPLEX128:
+    return "COMPLEX128";
+  case onnx::TensorProto::BFLOAT16:
+    return "BFLOAT16";
+  default:
+    return "unknown";
   }
 }
 
 /// Reads the external data of `t` (location/offset/length keys) into `out`.
-static llvm::Error readExternal(const onnx::TensorProto &t, llvm::StringRef baseDir,
-                                llvm::StringRef what, size_t bytes, uint8_t *out) {
+static llvm::Error readExternal(const onnx::TensorProto &t,
+                                llvm::StringRef baseDir, llvm::StringRef what,
+                                size_t bytes, uint8_t *out) {
   std::string location;
   uint64_t offset = 0;
   std::optional<uint64_t> length;
@@ -66,8 +96,8 @@ static llvm::Error readExternal(const onnx::TensorProto &t, llvm::StringRef base
     else if (kv.key() == "offset" || kv.key() == "length") {
       uint64_t v;
       if (llvm::StringRef(kv.value()).getAsInteger(10, v))
-        return makeError(what + ": external data " + kv.key() + " '" + kv.value() +
-                         "' is not a number");
+        return makeError(what + ": external data " + kv.key() + " '" +
+                         kv.value() + "' is not a number");
       if (kv.key() == "offset")
         offset = v;
       else
@@ -89,8 +119,8 @@ static llvm::Error readExternal(const onnx::TensorProto &t, llvm::StringRef base
   auto buf = llvm::MemoryBuffer::getFileSlice(path, bytes, offset);
   if (!buf)
     return makeError(what + ": cannot read external data '" + path + "' (" +
-                     llvm::Twine(bytes) + " bytes at offset " + llvm::Twine(offset) +
-                     "): " + buf.getError().message());
+                     llvm::Twine(bytes) + " bytes at offset " +
+                     llvm::Twine(offset) + "): " + buf.getError().message());
   if ((*buf)->getBufferSize() != bytes)
     return makeError(what + ": external data file '" + path + "' is too short");
   std::memcpy(out, (*buf)->getBufferStart(), bytes);
@@ -130,9 +160,10 @@ llvm::Expected<Tensor> tensorFromOnnx(const onnx::TensorProto &t,
   }
   if (t.has_raw_data()) {
     if (t.raw_data().size() != bytes)
-      return makeError(what + ": raw data has " + llvm::Twine(t.raw_data().size()) +
-                       " bytes but shape " + shape.str() + " of " +
-                       dtypeName(*dt) + " needs " + llvm::Twine(bytes));
+      return makeError(what + ": raw data has " +
+                       llvm::Twine(t.raw_data().size()) + " bytes but shape " +
+                       shape.str() + " of " + dtypeName(*dt) + " needs " +
+                       llvm::Twine(bytes));
     if (bytes)
       std::memcpy(out.raw(), t.raw_data().data(), bytes);
     return out;

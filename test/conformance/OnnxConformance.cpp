@@ -63,10 +63,12 @@ llvm::Expected<Tensor> readTensorFile(llvm::StringRef path) {
     return llvm::createStringError(buf.getError(), "cannot read %s",
                                    path.str().c_str());
   onnx::TensorProto t;
-  if (!t.ParseFromArray((*buf)->getBufferStart(), int((*buf)->getBufferSize())) ||
+  if (!t.ParseFromArray((*buf)->getBufferStart(),
+                        int((*buf)->getBufferSize())) ||
       (t.dims_size() == 0 && t.data_type() == 0))
     return llvm::make_error<OnnxUnsupportedError>(
-        (path + ": test data is not a TensorProto (sequence or optional?)").str());
+        (path + ": test data is not a TensorProto (sequence or optional?)")
+            .str());
   return tensorFromOnnx(t, llvm::sys::path::parent_path(path), path);
 }
 
@@ -145,13 +147,15 @@ Result runTest(const std::string &dir) {
         realInputs.push_back(in.name());
   }
   // Sequence, map and optional values have no IR form.
-  for (const auto *list : {&(*model)->graph().input(), &(*model)->graph().output()})
+  for (const auto *list :
+       {&(*model)->graph().input(), &(*model)->graph().output()})
     for (const auto &vi : *list)
       if (!vi.type().has_tensor_type())
         return {Outcome::Unsupported, "'" + vi.name() + "' is not a tensor"};
   std::vector<std::string> sets;
   for (const std::string &d : listDir(dir, true))
-    if (llvm::StringRef(llvm::sys::path::filename(d)).startswith("test_data_set_"))
+    if (llvm::StringRef(llvm::sys::path::filename(d))
+            .startswith("test_data_set_"))
       sets.push_back(d);
   if (sets.empty())
     return {Outcome::Unsupported, "no test data sets"};
@@ -188,18 +192,22 @@ Result runTest(const std::string &dir) {
                                  std::to_string(expected.size())};
     // ONNX 1.12 stores bfloat16 test data as UINT16 bit patterns.
     for (size_t i = 0; i < inputs.size(); ++i)
-      if (inputs[i].dtype() == DType::U16 && g.inputs()[i]->dtype() == DType::BF16)
+      if (inputs[i].dtype() == DType::U16 &&
+          g.inputs()[i]->dtype() == DType::BF16)
         inputs[i] = Tensor(DType::BF16, inputs[i].shape(), inputs[i].buffer());
     for (size_t i = 0; i < expected.size(); ++i)
-      if (expected[i].dtype() == DType::U16 && g.outputs()[i]->dtype() == DType::BF16)
-        expected[i] = Tensor(DType::BF16, expected[i].shape(), expected[i].buffer());
+      if (expected[i].dtype() == DType::U16 &&
+          g.outputs()[i]->dtype() == DType::BF16)
+        expected[i] =
+            Tensor(DType::BF16, expected[i].shape(), expected[i].buffer());
     auto outs = runGraph(g, inputs, kctx);
     if (!outs)
       return fromError(outs.takeError());
     for (size_t i = 0; i < expected.size(); ++i) {
       std::string diff = compare((*outs)[i], expected[i], i);
       if (!diff.empty())
-        return {Outcome::Fail, llvm::sys::path::filename(set).str() + ": " + diff};
+        return {Outcome::Fail,
+                llvm::sys::path::filename(set).str() + ": " + diff};
     }
   }
   return {Outcome::Pass, ""};
@@ -242,7 +250,8 @@ Result runIsolated(const std::string &dir) {
   waitpid(pid, &status, 0);
   if (msg.empty()) {
     if (WIFSIGNALED(status))
-      return {Outcome::Fail, "crashed with signal " + std::to_string(WTERMSIG(status))};
+      return {Outcome::Fail,
+              "crashed with signal " + std::to_string(WTERMSIG(status))};
     return {Outcome::Fail, "child exited without a result"};
   }
   return {Outcome(msg[0]), msg.substr(1)};
@@ -305,11 +314,13 @@ int main(int argc, char **argv) {
   unsigned passed = 0, failed = 0, knownFailed = 0, unsupported = 0;
   llvm::StringSet<> seen;
   std::vector<std::string> stale;
-  for (const char *suite : {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
+  for (const char *suite :
+       {"node", "pytorch-converted", "pytorch-operator", "simple"}) {
     llvm::SmallString<256> sdir(data);
     llvm::sys::path::append(sdir, suite);
     for (const std::string &dir : listDir(sdir, true)) {
-      std::string name = std::string(suite) + "/" + llvm::sys::path::filename(dir).str();
+      std::string name =
+          std::string(suite) + "/" + llvm::sys::path::filename(dir).str();
       if (!filter.empty() && name.find(filter) == std::string::npos)
         continue;
       seen.insert(name);
@@ -319,15 +330,17 @@ int main(int argc, char **argv) {
       case Outcome::Pass:
         ++passed;
         if (isKnown)
-          stale.push_back(name + " now passes; remove it from the known-failure list");
+          stale.push_back(name +
+                          " now passes; remove it from the known-failure list");
         if (verbose)
           llvm::outs() << "PASS " << name << "\n";
         break;
       case Outcome::Unsupported:
         ++unsupported;
         if (isKnown)
-          stale.push_back(name + " is unsupported, not a failure; remove it from the "
-                                 "known-failure list");
+          stale.push_back(name +
+                          " is unsupported, not a failure; remove it from the "
+                          "known-failure list");
         if (verbose)
           llvm::outs() << "UNSUPPORTED " << name << ": " << r.message << "\n";
         break;
@@ -348,21 +361,23 @@ int main(int argc, char **argv) {
   if (filter.empty())
     for (const auto &k : known)
       if (!seen.count(k.getKey()))
-        stale.push_back(k.getKey().str() +
-                        " is in the known-failure list but not in the test data");
+        stale.push_back(
+            k.getKey().str() +
+            " is in the known-failure list but not in the test data");
   for (const std::string &s : stale)
     llvm::outs() << "STALE " << s << "\n";
 
   unsigned supported = passed + failed + knownFailed;
-  llvm::outs() << "tests: " << (supported + unsupported) << " total, " << supported
-               << " with supported ops and types, " << unsupported
+  llvm::outs() << "tests: " << (supported + unsupported) << " total, "
+               << supported << " with supported ops and types, " << unsupported
                << " unsupported\n";
-  llvm::outs() << "passed " << passed << ", failed " << failed << ", known failures "
-               << knownFailed << ", stale known-failure entries " << stale.size()
-               << "\n";
+  llvm::outs() << "passed " << passed << ", failed " << failed
+               << ", known failures " << knownFailed
+               << ", stale known-failure entries " << stale.size() << "\n";
   if (supported)
     llvm::outs() << llvm::format("pass rate among supported tests: %.1f%%\n",
                                  100.0 * passed / supported);
-  llvm::outs() << "conformance: " << passed << " passed, " << failed << " failed\n";
+  llvm::outs() << "conformance: " << passed << " passed, " << failed
+               << " failed\n";
   return failed == 0 && stale.empty() ? 0 : 1;
 }

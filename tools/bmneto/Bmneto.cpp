@@ -21,8 +21,8 @@ using namespace onntc;
 int main(int argc, char **argv) {
   std::vector<std::string> args = normalizeSdkArgs(argc, argv);
   CLI::App app{"bmneto: compile an ONNX model (opsets " +
-               std::to_string(kMinOnnxOpset) + " to " + std::to_string(kMaxOnnxOpset) +
-               ") for a Sophon-class TPU"};
+               std::to_string(kMinOnnxOpset) + " to " +
+               std::to_string(kMaxOnnxOpset) + ") for a Sophon-class TPU"};
   SdkFlagValues flags;
   bool listOps = false;
   addSdkFlags(app, flags, /*withWeight=*/false);
@@ -54,7 +54,8 @@ int main(int argc, char **argv) {
   }
   auto opts = makeFrontendOptions(flags);
   if (!opts) {
-    llvm::errs() << "bmneto: error: " << llvm::toString(opts.takeError()) << "\n";
+    llvm::errs() << "bmneto: error: " << llvm::toString(opts.takeError())
+                 << "\n";
     return 1;
   }
   auto import = [&]() -> llvm::Expected<std::unique_ptr<Module>> {

@@ -56,7 +56,8 @@ void writeBytes(const std::string &path, llvm::StringRef bytes) {
 std::vector<std::string> listDir(const std::string &dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec; it.increment(ec))
+  for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec;
+       it.increment(ec))
     out.push_back(llvm::sys::path::filename(it->path()).str());
   std::sort(out.begin(), out.end());
   return out;
@@ -76,7 +77,8 @@ TEST_CASE("--shapes accepts one or several shapes", "[frontend]") {
   CHECK(errorOf(parseShapes("[1,-3]")).find("positive") != std::string::npos);
   CHECK(errorOf(parseShapes("[1,x]")).find("'x'") != std::string::npos);
   CHECK(errorOf(parseShapes("1,3")).find("bracketed") != std::string::npos);
-  CHECK(errorOf(parseShapes("[[[1]]]")).find("two levels") != std::string::npos);
+  CHECK(errorOf(parseShapes("[[[1]]]")).find("two levels") !=
+        std::string::npos);
   CHECK(!parseShapes("[]"));
 }
 
@@ -90,8 +92,10 @@ TEST_CASE("--descs parses index, type and range", "[frontend]") {
   REQUIRE(d2.size() == 2);
   CHECK(d2[1].dtype == DType::I32);
   CHECK(d2[0].low == -1.0);
-  CHECK(errorOf(parseDescs("[0,complex,0,1]")).find("complex") != std::string::npos);
-  CHECK(errorOf(parseDescs("[0,int64,5,1]")).find("below") != std::string::npos);
+  CHECK(errorOf(parseDescs("[0,complex,0,1]")).find("complex") !=
+        std::string::npos);
+  CHECK(errorOf(parseDescs("[0,int64,5,1]")).find("below") !=
+        std::string::npos);
   CHECK(errorOf(parseDescs("[0,int64,0]")).find("[index, dtype, low, high]") !=
         std::string::npos);
   CHECK(errorOf(parseDescs("[[0,int64,0,1],[0,int64,0,2]]")).find("twice") !=
@@ -131,10 +135,12 @@ TEST_CASE("random inputs follow descs and the seed", "[frontend]") {
   CHECK(!sameAsC);
   CHECK(errorOf(generateInputs(ins, {{1, DType::I32, 0, 1}}, 1)).find("i64") !=
         std::string::npos);
-  CHECK(errorOf(generateInputs(ins, {{5, DType::F32, 0, 1}}, 1)).find("input 5") !=
+  CHECK(errorOf(generateInputs(ins, {{5, DType::F32, 0, 1}}, 1))
+            .find("input 5") != std::string::npos);
+  std::vector<InputSpec> dyn = {
+      {"x", TensorType(DType::F32, Shape{kDynamicDim, 3})}};
+  CHECK(errorOf(generateInputs(dyn, {}, 1)).find("--shapes") !=
         std::string::npos);
-  std::vector<InputSpec> dyn = {{"x", TensorType(DType::F32, Shape{kDynamicDim, 3})}};
-  CHECK(errorOf(generateInputs(dyn, {}, 1)).find("--shapes") != std::string::npos);
 }
 
 TEST_CASE("ref data is the raw concatenation of the tensors", "[frontend]") {
@@ -163,7 +169,8 @@ TEST_CASE("npy round trip and dtype handling", "[frontend]") {
   std::string hdr = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
   hdr.append(64 - (10 + hdr.size() + 1) % 64, ' ');
   hdr += '\n';
-  std::string f64 = std::string("\x93NUMPY\x01\x00", 8) + char(hdr.size()) + '\0' + hdr;
+  std::string f64 =
+      std::string("\x93NUMPY\x01\x00", 8) + char(hdr.size()) + '\0' + hdr;
   double vals[2] = {0.5, -2.25};
   f64.append(reinterpret_cast<const char *>(vals), 16);
   Tensor d = expectOk(parseNpy(f64, "d.npy"));
@@ -175,10 +182,12 @@ TEST_CASE("npy round trip and dtype handling", "[frontend]") {
             .find("truncated") != std::string::npos);
   std::string fortran = bytes;
   fortran.replace(fortran.find("False"), 5, "True ");
-  CHECK(errorOf(parseNpy(fortran, "x.npy")).find("Fortran") != std::string::npos);
+  CHECK(errorOf(parseNpy(fortran, "x.npy")).find("Fortran") !=
+        std::string::npos);
   std::string u4 = bytes;
   u4.replace(u4.find("<f4"), 3, "<u4");
-  CHECK(errorOf(parseNpy(u4, "x.npy")).find("unsupported dtype") != std::string::npos);
+  CHECK(errorOf(parseNpy(u4, "x.npy")).find("unsupported dtype") !=
+        std::string::npos);
 }
 
 namespace {
@@ -193,14 +202,16 @@ void put32(std::string &s, uint32_t v) {
 }
 
 /// A minimal zip writer for the test: members stored or deflated.
-std::string makeZip(const std::vector<std::pair<std::string, std::string>> &members,
-                    bool compress) {
+std::string
+makeZip(const std::vector<std::pair<std::string, std::string>> &members,
+        bool compress) {
   std::string out, central;
   for (const auto &[name, data] : members) {
     std::string payload = data;
     if (compress) {
       z_stream zs{};
-      REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+      REQUIRE(deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8,
+                           Z_DEFAULT_STRATEGY) == Z_OK);
       payload.resize(deflateBound(&zs, uLong(data.size())));
       zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.data()));
       zs.avail_in = uInt(data.size());
@@ -210,8 +221,8 @@ std::string makeZip(const std::vector<std::pair<std::string, std::string>> &memb
       payload.resize(zs.total_out);
       deflateEnd(&zs);
     }
-    uint32_t crc = uint32_t(crc32(0, reinterpret_cast<const Bytef *>(data.data()),
-                                  uInt(data.size())));
+    uint32_t crc = uint32_t(crc32(
+        0, reinterpret_cast<const Bytef *>(data.data()), uInt(data.size())));
     uint32_t offset = uint32_t(out.size());
     put32(out, 0x04034b50);
     put16(out, 20);
@@ -264,7 +275,9 @@ TEST_CASE("npz archives, stored and deflated, bind to inputs", "[frontend]") {
   Tensor b = Tensor::fromInts(DType::I64, Shape{3}, {4, 5, 6});
   for (bool compress : {false, true}) {
     std::string path = join(dir, compress ? "c.npz" : "s.npz");
-    writeBytes(path, makeZip({{"ids.npy", encodeNpy(b)}, {"x.npy", encodeNpy(a)}}, compress));
+    writeBytes(path,
+               makeZip({{"ids.npy", encodeNpy(b)}, {"x.npy", encodeNpy(a)}},
+                       compress));
     auto arrays = expectOk(readNumpyFile(path));
     REQUIRE(arrays.size() == 2);
     CHECK(arrays[0].name == "ids");
@@ -278,15 +291,18 @@ TEST_CASE("npz archives, stored and deflated, bind to inputs", "[frontend]") {
     CHECK(bound[1].data<int32_t>()[2] == 6);
     std::vector<InputSpec> wrong = {{"x", TensorType(DType::F32, Shape{3})},
                                     {"ids", TensorType(DType::I64, Shape{3})}};
-    CHECK(errorOf(bindTestInputs(arrays, wrong, path)).find("shape") != std::string::npos);
+    CHECK(errorOf(bindTestInputs(arrays, wrong, path)).find("shape") !=
+          std::string::npos);
   }
   std::string bad = join(dir, "bad.npz");
   writeBytes(bad, "PK\x03\x04 this is not really a zip file");
-  CHECK(errorOf(readNumpyFile(bad)).find("not a valid .npz") != std::string::npos);
+  CHECK(errorOf(readNumpyFile(bad)).find("not a valid .npz") !=
+        std::string::npos);
   CHECK(!readNumpyFile(join(dir, "missing.npy")));
 }
 
-TEST_CASE("staged output directories appear all at once or not at all", "[frontend]") {
+TEST_CASE("staged output directories appear all at once or not at all",
+          "[frontend]") {
   std::string dir = tempDir();
   std::string out = join(dir, "out");
   {
@@ -312,17 +328,17 @@ TEST_CASE("staged output directories appear all at once or not at all", "[fronte
   writeBytes(file, "x");
   CHECK(errorOf(StagedOutputDir::create(file)).find("not a directory") !=
         std::string::npos);
-  CHECK(errorOf(StagedOutputDir::create(join(file, "sub"))).find("is not a directory") !=
-        std::string::npos);
+  CHECK(errorOf(StagedOutputDir::create(join(file, "sub")))
+            .find("is not a directory") != std::string::npos);
 }
 
 TEST_CASE("SDK spellings of flags are normalised", "[frontend]") {
-  const char *argv[] = {"bmneto", "-opt=2",  "-target", "BM1684X", "--v=3",
-                        "-v",     "1",       "--shapes", "[1,-2]",  "-x"};
+  const char *argv[] = {"bmneto", "-opt=2", "-target",  "BM1684X", "--v=3",
+                        "-v",     "1",      "--shapes", "[1,-2]",  "-x"};
   auto out = normalizeSdkArgs(10, argv);
-  CHECK(out == std::vector<std::string>{"bmneto", "--opt=2", "--target", "BM1684X",
-                                        "--log_level=3", "--log_level", "1",
-                                        "--shapes", "[1,-2]", "-x"});
+  CHECK(out == std::vector<std::string>{
+                   "bmneto", "--opt=2", "--target", "BM1684X", "--log_level=3",
+                   "--log_level", "1", "--shapes", "[1,-2]", "-x"});
 }
 
 TEST_CASE("raw flag values become validated options", "[frontend]") {
@@ -347,10 +363,12 @@ TEST_CASE("raw flag values become validated options", "[frontend]") {
   CHECK(o->opt == 1);
   SdkFlagValues bad = f;
   bad.emit = "bmodel";
-  CHECK(errorOf(makeFrontendOptions(bad)).find("--emit=bmodel") != std::string::npos);
+  CHECK(errorOf(makeFrontendOptions(bad)).find("--emit=bmodel") !=
+        std::string::npos);
   bad = f;
   bad.netName = "a/b";
-  CHECK(errorOf(makeFrontendOptions(bad)).find("path separators") != std::string::npos);
+  CHECK(errorOf(makeFrontendOptions(bad)).find("path separators") !=
+        std::string::npos);
   bad = f;
   bad.logLevel = 7;
   CHECK(errorOf(makeFrontendOptions(bad)).find("--v 7") != std::string::npos);

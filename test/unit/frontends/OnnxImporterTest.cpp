@@ -1,5 +1,5 @@
-#include "frontends/onnx/OnnxContext.h"
 #include "frontends/onnx/OnnxImporter.h"
+#include "frontends/onnx/OnnxContext.h"
 
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
@@ -20,7 +20,8 @@ namespace {
 onnx::ModelProto model(int opset, const std::string &graph) {
   onnx::ModelProto m;
   std::string text = "ir_version: 8\nopset_import { domain: \"\" version: " +
-                     std::to_string(opset) + " }\ngraph { name: \"g\"\n" + graph + "\n}\n";
+                     std::to_string(opset) + " }\ngraph { name: \"g\"\n" +
+                     graph + "\n}\n";
   INFO(text);
   REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &m));
   return m;
@@ -29,14 +30,16 @@ onnx::ModelProto model(int opset, const std::string &graph) {
 /// A value_info for a float tensor of static shape.
 std::string tensorInfo(const std::string &kind, const std::string &name,
                        std::vector<int64_t> dims, int elem = 1) {
-  std::string s = kind + " { name: \"" + name + "\" type { tensor_type { elem_type: " +
-                  std::to_string(elem) + " shape {";
+  std::string s = kind + " { name: \"" + name +
+                  "\" type { tensor_type { elem_type: " + std::to_string(elem) +
+                  " shape {";
   for (int64_t d : dims)
     s += " dim { dim_value: " + std::to_string(d) + " }";
   return s + " } } } }\n";
 }
 
-std::unique_ptr<Module> importOk(const onnx::ModelProto &m, OnnxImportOptions o = {}) {
+std::unique_ptr<Module> importOk(const onnx::ModelProto &m,
+                                 OnnxImportOptions o = {}) {
   auto mod = importOnnxModel(m, "test.onnx", o);
   if (!mod) {
     FAIL(llvm::toString(mod.takeError()));
@@ -110,14 +113,16 @@ TEST_CASE("the op table is sorted, unique and searchable", "[onnx]") {
   CHECK(supportedOnnxOps().size() == table.size());
 }
 
-TEST_CASE("nodes carry source locations and initializers become constants", "[onnx]") {
+TEST_CASE("nodes carry source locations and initializers become constants",
+          "[onnx]") {
   auto m = model(13, R"(
     node { name: "fc" op_type: "Gemm" input: "x" input: "w" input: "b" output: "y"
            attribute { name: "transB" i: 1 type: INT } }
     initializer { name: "w" dims: 2 dims: 3 data_type: 1 float_data: [1, 2, 3, 4, 5, 6] }
     initializer { name: "b" dims: 2 data_type: 1 raw_data: "\000\000\200?\000\000\000@" }
-  )" + tensorInfo("input", "x", {1, 3}) + tensorInfo("input", "w", {2, 3}) +
-                          tensorInfo("output", "y", {1, 2}));
+  )" + tensorInfo("input", "x", {1, 3}) +
+                         tensorInfo("input", "w", {2, 3}) +
+                         tensorInfo("output", "y", {1, 2}));
   auto mod = importOk(m);
   // w is both an input and an initializer: a constant, not a network input.
   REQUIRE(mod->graph.inputs().size() == 1);
@@ -139,11 +144,14 @@ TEST_CASE("auto_pad becomes explicit pads", "[onnx]") {
   auto conv = [](const std::string &autoPad, int stride) {
     return model(13, R"(
       node { name: "c" op_type: "Conv" input: "x" input: "w" output: "y"
-             attribute { name: "auto_pad" s: ")" + autoPad + R"(" type: STRING }
-             attribute { name: "strides" ints: [)" + std::to_string(stride) + ", " +
+             attribute { name: "auto_pad" s: ")" +
+                         autoPad + R"(" type: STRING }
+             attribute { name: "strides" ints: [)" +
+                         std::to_string(stride) + ", " +
                          std::to_string(stride) + R"(] type: INTS } }
       initializer { name: "w" dims: [1, 1, 2, 2] data_type: 1 float_data: [1, 1, 1, 1] }
-    )" + tensorInfo("input", "x", {1, 1, 5, 5}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {1, 1, 5, 5}) +
+                         tensorInfo("output", "y", {}));
   };
   auto upper = importOk(conv("SAME_UPPER", 1));
   CHECK(nodesOf(*upper, OpKind::Conv)[0]->getInts("pads") ==
@@ -161,8 +169,9 @@ TEST_CASE("auto_pad becomes explicit pads", "[onnx]") {
         llvm::ArrayRef<int64_t>({0, 0, 1, 1}));
   CHECK(strided->graph.outputs()[0]->shape() == Shape({1, 1, 3, 3}));
   std::string err = importError(conv("SAME_MIDDLE", 1));
-  CHECK(err == "test.onnx: node 'c' (Conv, opset 13): auto_pad=SAME_MIDDLE is not a "
-               "valid value (NOTSET, SAME_UPPER, SAME_LOWER or VALID)");
+  CHECK(err ==
+        "test.onnx: node 'c' (Conv, opset 13): auto_pad=SAME_MIDDLE is not a "
+        "valid value (NOTSET, SAME_UPPER, SAME_LOWER or VALID)");
 }
 
 TEST_CASE("ConvTranspose output_shape becomes pads", "[onnx]") {
@@ -172,7 +181,8 @@ TEST_CASE("ConvTranspose output_shape becomes pads", "[onnx]") {
            attribute { name: "output_shape" ints: [10, 8] type: INTS } }
     initializer { name: "w" dims: [1, 2, 3, 3] data_type: 1
                   float_data: [1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1] }
-  )" + tensorInfo("input", "x", {1, 1, 3, 3}) + tensorInfo("output", "y", {}));
+  )" + tensorInfo("input", "x", {1, 1, 3, 3}) +
+                         tensorInfo("output", "y", {}));
   auto mod = importOk(m);
   const Node *ct = nodesOf(*mod, OpKind::ConvTranspose)[0];
   // Unpadded 3*(3-1)+3 = 9 rows, 2*(3-1)+3 = 7 columns: one short each,
@@ -185,8 +195,10 @@ TEST_CASE("opset < 13 softmax keeps its flatten-to-2-D meaning", "[onnx]") {
   auto sm = [](int opset, int axis) {
     return model(opset, R"(
       node { name: "s" op_type: "Softmax" input: "x" output: "y"
-             attribute { name: "axis" i: )" + std::to_string(axis) + R"( type: INT } }
-    )" + tensorInfo("input", "x", {2, 2, 2}) + tensorInfo("output", "y", {}));
+             attribute { name: "axis" i: )" +
+                            std::to_string(axis) + R"( type: INT } }
+    )" + tensorInfo("input", "x", {2, 2, 2}) +
+                            tensorInfo("output", "y", {}));
   };
   Tensor x = Tensor::fromFloats(Shape{2, 2, 2}, {0, 1, 2, 3, 0, 0, 0, 0});
   auto old = importOk(sm(11, 1));
@@ -210,7 +222,8 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
     auto m = model(9, R"(
       node { name: "c" op_type: "Clip" input: "x" output: "y"
              attribute { name: "min" f: -1 type: FLOAT } attribute { name: "max" f: 2 type: FLOAT } }
-    )" + tensorInfo("input", "x", {3}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {3}) +
+                          tensorInfo("output", "y", {}));
     auto mod = importOk(m);
     const Node *clip = nodesOf(*mod, OpKind::Clip)[0];
     REQUIRE(clip->numInputs() == 3);
@@ -224,10 +237,12 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
              attribute { name: "starts" ints: [1] type: INTS }
              attribute { name: "ends" ints: [1000] type: INTS }
              attribute { name: "axes" ints: [1] type: INTS } }
-    )" + tensorInfo("input", "x", {2, 3}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2, 3}) +
+                          tensorInfo("output", "y", {}));
     auto mod = importOk(m);
     CHECK(nodesOf(*mod, OpKind::Slice)[0]->numInputs() == 4);
-    CHECK(floats(run(*mod, {Tensor::fromFloats(Shape{2, 3}, {1, 2, 3, 4, 5, 6})})[0]) ==
+    CHECK(floats(run(*mod, {Tensor::fromFloats(Shape{2, 3},
+                                               {1, 2, 3, 4, 5, 6})})[0]) ==
           std::vector<float>{2, 3, 5, 6});
   }
   SECTION("Pad opset 2..10 attributes") {
@@ -235,7 +250,8 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
       node { name: "p" op_type: "Pad" input: "x" output: "y"
              attribute { name: "pads" ints: [1, 0] type: INTS }
              attribute { name: "value" f: 7 type: FLOAT } }
-    )" + tensorInfo("input", "x", {2}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2}) +
+                          tensorInfo("output", "y", {}));
     auto mod = importOk(m);
     CHECK(floats(run(*mod, {Tensor::fromFloats(Shape{2}, {1, 2})})[0]) ==
           std::vector<float>{7, 1, 2});
@@ -244,8 +260,9 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
     auto m = model(11, R"(
       node { name: "sp" op_type: "Split" input: "x" output: "a" output: "b"
              attribute { name: "split" ints: [1, 3] type: INTS } }
-    )" + tensorInfo("input", "x", {4}) + tensorInfo("output", "a", {}) +
-                        tensorInfo("output", "b", {}));
+    )" + tensorInfo("input", "x", {4}) +
+                           tensorInfo("output", "a", {}) +
+                           tensorInfo("output", "b", {}));
     auto mod = importOk(m);
     CHECK(mod->graph.outputs()[1]->shape() == Shape({3}));
   }
@@ -256,36 +273,41 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
              attribute { name: "keepdims" i: 0 type: INT } }
       initializer { name: "ax" dims: [1] data_type: 7 int64_data: [0] }
       initializer { name: "ax2" dims: [1] data_type: 7 int64_data: [-1] }
-    )" + tensorInfo("input", "x", {1, 2, 3}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {1, 2, 3}) +
+                           tensorInfo("output", "y", {}));
     auto mod = importOk(m);
     CHECK(nodesOf(*mod, OpKind::Squeeze)[0]->getInts("axes") ==
           llvm::ArrayRef<int64_t>({0}));
     CHECK(nodesOf(*mod, OpKind::ReduceSum)[0]->getInts("axes") ==
           llvm::ArrayRef<int64_t>({-1}));
-    CHECK(floats(run(*mod, {Tensor::fromFloats(Shape{1, 2, 3}, {1, 2, 3, 4, 5, 6})})[0]) ==
+    CHECK(floats(run(*mod, {Tensor::fromFloats(Shape{1, 2, 3},
+                                               {1, 2, 3, 4, 5, 6})})[0]) ==
           std::vector<float>{6, 15});
   }
   SECTION("computed axes are unsupported") {
     auto m = model(13, R"(
       node { name: "rs" op_type: "ReduceSum" input: "x" input: "axes" output: "y" }
-    )" + tensorInfo("input", "x", {2, 3}) + tensorInfo("input", "axes", {1}, 7) +
-                        tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2, 3}) +
+                           tensorInfo("input", "axes", {1}, 7) +
+                           tensorInfo("output", "y", {}));
     bool unsupported = false;
     std::string err = importError(m, &unsupported);
     CHECK(unsupported);
-    CHECK(err.find("node 'rs' (ReduceSum, opset 13): input 1 (axes) must be a constant") !=
-          std::string::npos);
+    CHECK(err.find("node 'rs' (ReduceSum, opset 13): input 1 (axes) must be a "
+                   "constant") != std::string::npos);
   }
   SECTION("Upsample opset 7 becomes Resize") {
     auto m = model(7, R"(
       node { name: "u" op_type: "Upsample" input: "x" output: "y"
              attribute { name: "scales" floats: [1, 1, 2, 2] type: FLOATS } }
-    )" + tensorInfo("input", "x", {1, 1, 2, 2}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {1, 1, 2, 2}) +
+                          tensorInfo("output", "y", {}));
     auto mod = importOk(m);
     const Node *r = nodesOf(*mod, OpKind::Resize)[0];
     CHECK(r->getString("coordinate_transformation_mode") == "asymmetric");
     CHECK(mod->graph.outputs()[0]->shape() == Shape({1, 1, 4, 4}));
-    auto y = floats(run(*mod, {Tensor::fromFloats(Shape{1, 1, 2, 2}, {1, 2, 3, 4})})[0]);
+    auto y = floats(
+        run(*mod, {Tensor::fromFloats(Shape{1, 1, 2, 2}, {1, 2, 3, 4})})[0]);
     CHECK(y[0] == 1);
     CHECK(y[1] == 1);
     CHECK(y[2] == 2);
@@ -295,8 +317,9 @@ TEST_CASE("operands moved from attributes to inputs", "[onnx]") {
     auto m = model(9, R"(
       node { name: "t" op_type: "TopK" input: "x" output: "v" output: "i"
              attribute { name: "k" i: 2 type: INT } }
-    )" + tensorInfo("input", "x", {4}) + tensorInfo("output", "v", {}) +
-                        tensorInfo("output", "i", {}));
+    )" + tensorInfo("input", "x", {4}) +
+                          tensorInfo("output", "v", {}) +
+                          tensorInfo("output", "i", {}));
     auto mod = importOk(m);
     auto out = run(*mod, {Tensor::fromFloats(Shape{4}, {3, 9, 1, 5})});
     CHECK(floats(out[0]) == std::vector<float>{9, 5});
@@ -316,7 +339,8 @@ TEST_CASE("shape computations fold at import time", "[onnx]") {
     initializer { name: "zero" data_type: 7 int64_data: [0] }
     initializer { name: "ax" dims: [1] data_type: 7 int64_data: [0] }
     initializer { name: "minus1" dims: [1] data_type: 7 int64_data: [-1] }
-  )" + tensorInfo("input", "x", {2, 3, 4}) + tensorInfo("output", "y", {}));
+  )" + tensorInfo("input", "x", {2, 3, 4}) +
+                         tensorInfo("output", "y", {}));
   auto mod = importOk(m);
   CHECK(mod->graph.outputs()[0]->shape() == Shape({2, 12}));
   CHECK(nodesOf(*mod, OpKind::Shape).empty());
@@ -330,11 +354,14 @@ TEST_CASE("shape computations fold at import time", "[onnx]") {
 }
 
 TEST_CASE("Einsum equations become MatMul / Transpose", "[onnx]") {
-  auto einsum = [](const std::string &eq, std::vector<int64_t> a, std::vector<int64_t> b) {
+  auto einsum = [](const std::string &eq, std::vector<int64_t> a,
+                   std::vector<int64_t> b) {
     return model(12, R"(
       node { name: "e" op_type: "Einsum" input: "a" input: "b" output: "y"
-             attribute { name: "equation" s: ")" + eq + R"(" type: STRING } }
-    )" + tensorInfo("input", "a", a) + tensorInfo("input", "b", b) +
+             attribute { name: "equation" s: ")" +
+                         eq + R"(" type: STRING } }
+    )" + tensorInfo("input", "a", a) +
+                         tensorInfo("input", "b", b) +
                          tensorInfo("output", "y", {}));
   };
   Tensor a = Tensor::fromFloats(Shape{1, 1, 2, 3}, {1, 2, 3, 4, 5, 6});
@@ -343,7 +370,8 @@ TEST_CASE("Einsum equations become MatMul / Transpose", "[onnx]") {
   CHECK(nodesOf(*attn, OpKind::MatMul).size() == 1);
   CHECK(floats(run(*attn, {a, b})[0]) == std::vector<float>{1, 5, 4, 11});
   auto mm = importOk(einsum("ij,jk", {2, 3}, {3, 1}));
-  CHECK(floats(run(*mm, {a.reshaped(Shape{2, 3}), Tensor::fromFloats(Shape{3, 1}, {1, 1, 1})})[0]) ==
+  CHECK(floats(run(*mm, {a.reshaped(Shape{2, 3}),
+                         Tensor::fromFloats(Shape{3, 1}, {1, 1, 1})})[0]) ==
         std::vector<float>{6, 15});
   bool unsupported = false;
   importError(einsum("ii,ij->j", {3, 3}, {3, 3}), &unsupported);
@@ -357,10 +385,12 @@ TEST_CASE("model-level errors", "[onnx]") {
       node { name: "a" op_type: "Relu" input: "x" output: "r" }
       node { name: "b" op_type: "GRU" input: "r" output: "g" }
       node { name: "c" op_type: "Unique" input: "g" output: "y" }
-    )" + tensorInfo("input", "x", {2}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2}) +
+                           tensorInfo("output", "y", {}));
     std::string err = importError(m, &unsupported);
     CHECK(unsupported);
-    CHECK(err.find("2 node(s) use unsupported ops [GRU, Unique]") != std::string::npos);
+    CHECK(err.find("2 node(s) use unsupported ops [GRU, Unique]") !=
+          std::string::npos);
     CHECK(err.find("node 'b' (GRU)") != std::string::npos);
     CHECK(err.find("node 'c' (Unique)") != std::string::npos);
     // Cutting the graph before them with output_names avoids them.
@@ -373,13 +403,16 @@ TEST_CASE("model-level errors", "[onnx]") {
     auto m = model(10, R"(
       node { name: "a" op_type: "CumSum" input: "x" input: "ax" output: "y" }
       initializer { name: "ax" data_type: 7 int64_data: [0] }
-    )" + tensorInfo("input", "x", {2}) + tensorInfo("output", "y", {}));
-    CHECK(importError(m).find("node 'a' (CumSum: needs opset 11)") != std::string::npos);
+    )" + tensorInfo("input", "x", {2}) +
+                           tensorInfo("output", "y", {}));
+    CHECK(importError(m).find("node 'a' (CumSum: needs opset 11)") !=
+          std::string::npos);
   }
   SECTION("dtypes the IR lacks are unsupported") {
     auto m = model(13, R"(
       node { name: "a" op_type: "Relu" input: "x" output: "y" }
-    )" + tensorInfo("input", "x", {2}, 11) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2}, 11) +
+                           tensorInfo("output", "y", {}));
     CHECK(importError(m, &unsupported) ==
           "test.onnx: input 'x' has data type DOUBLE, which is not supported");
     CHECK(unsupported);
@@ -388,7 +421,8 @@ TEST_CASE("model-level errors", "[onnx]") {
     auto m = model(13, R"(
       node { name: "a" op_type: "Add" input: "x" input: "w" output: "y" }
       initializer { name: "w" dims: [3] data_type: 1 float_data: [1, 2] }
-    )" + tensorInfo("input", "x", {3}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {3}) +
+                           tensorInfo("output", "y", {}));
     CHECK(importError(m, &unsupported) ==
           "test.onnx: initializer 'w': holds 2 values but its shape 3 needs 3");
     CHECK(!unsupported);
@@ -398,7 +432,8 @@ TEST_CASE("model-level errors", "[onnx]") {
       node { name: "a" op_type: "Relu" input: "x" output: "y" }
       input { name: "x" type { tensor_type { elem_type: 1 } } }
     )" + tensorInfo("output", "y", {}));
-    CHECK(importError(m) == "test.onnx: input 'x' has no declared shape; give it with --shapes");
+    CHECK(importError(m) ==
+          "test.onnx: input 'x' has no declared shape; give it with --shapes");
     OnnxImportOptions o;
     o.shapes = {Shape{2, 2}};
     auto mod = importOk(m, o);
@@ -407,7 +442,8 @@ TEST_CASE("model-level errors", "[onnx]") {
   SECTION("a node that reads itself") {
     auto m = model(13, R"(
       node { name: "a" op_type: "Add" input: "x" input: "y" output: "y" }
-    )" + tensorInfo("input", "x", {2}) + tensorInfo("output", "y", {}));
+    )" + tensorInfo("input", "x", {2}) +
+                           tensorInfo("output", "y", {}));
     CHECK(importError(m).find("cycle") != std::string::npos);
   }
 }
@@ -431,14 +467,18 @@ TEST_CASE("external initializer data is read relative to the model", "[onnx]") {
       external_data { key: "location" value: "weights.bin" }
       external_data { key: "offset" value: "8" }
       external_data { key: "length" value: "8" } }
-  )" + tensorInfo("input", "x", {2}) + tensorInfo("output", "y", {}));
+  )" + tensorInfo("input", "x", {2}) +
+                         tensorInfo("output", "y", {}));
   llvm::SmallString<128> path(dir);
   llvm::sys::path::append(path, "m.onnx");
   auto mod = importOnnxModel(m, path, {});
   REQUIRE(bool(mod));
   auto y = run(**mod, {Tensor::fromFloats(Shape{2}, {1, 1})});
   CHECK(floats(y[0]) == std::vector<float>{11, 21});
-  m.mutable_graph()->mutable_initializer(0)->mutable_external_data(0)->set_value("nope.bin");
+  m.mutable_graph()
+      ->mutable_initializer(0)
+      ->mutable_external_data(0)
+      ->set_value("nope.bin");
   auto bad = importOnnxModel(m, path, {});
   REQUIRE(!bool(bad));
   CHECK(llvm::toString(bad.takeError()).find("cannot read external data") !=
