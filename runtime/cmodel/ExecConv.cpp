@@ -276,8 +276,13 @@ Error execConv(ExecContext &x, const ConvCmd &c) {
 
 Error execMatMul(ExecContext &x, const MatMulCmd &c) {
   const TargetInfo &t = x.t;
-  bool fp = c.lType == DType::F32 && c.rType == DType::F32 &&
-            c.outType == DType::F32 && (!c.hasBias || c.biasType == DType::F32);
+  bool f32 = c.lType == DType::F32 && c.rType == DType::F32 &&
+             c.outType == DType::F32 &&
+             (!c.hasBias || c.biasType == DType::F32);
+  bool half = isHalfDType(c.lType) && c.rType == c.lType &&
+              (c.outType == c.lType || c.outType == DType::F32) &&
+              (!c.hasBias || c.biasType == c.lType || c.biasType == DType::F32);
+  bool fp = f32 || half;
   bool q =
       isInt8(c.lType) && c.rType == DType::I8 &&
       (!c.hasBias || c.biasType == DType::I32) &&
@@ -285,6 +290,8 @@ Error execMatMul(ExecContext &x, const MatMulCmd &c) {
   if (!fp && !q)
     return execError("unsupported dtypes l=" + dtypeName(c.lType) + " r=" +
                      dtypeName(c.rType) + " out=" + dtypeName(c.outType));
+  if (half && !t.hasHalfFloat)
+    return execError(t.name + " has no FP16/BF16 arithmetic");
   unsigned lLane = localLane(t, c.lAddr) % t.npuNum;
   unsigned rLane = localLane(t, c.rAddr) % t.npuNum;
   unsigned oLane = localLane(t, c.outAddr) % t.npuNum;
@@ -323,35 +330,59 @@ Error execMatMul(ExecContext &x, const MatMulCmd &c) {
     if (Error e = checkRequantTable(x, c.rq, c.m, oLane))
       return e;
   if (fp) {
+    // FP16/BF16 rows are widened into f32 scratch first.
+    std::vector<float> lF, rF;
+    uint32_t rRows = c.rTrans ? c.n : c.k, rCols = c.rTrans ? c.k : c.n;
+    if (half) {
+      lF.resize(size_t(c.m) * c.k);
+      for (uint32_t i = 0; i < c.m; ++i)
+        for (uint32_t j = 0; j < c.k; ++j)
+          lF[size_t(i) * c.k + j] =
+              float(loadElement(L->channel(i) + j * L->eb, c.lType));
+      rF.resize(size_t(rRows) * rCols);
+      for (uint32_t i = 0; i < rRows; ++i)
+        for (uint32_t j = 0; j < rCols; ++j)
+          rF[size_t(i) * rCols + j] =
+              float(loadElement(R->channel(i) + j * R->eb, c.rType));
+    }
+    auto rRow = [&](uint32_t i) -> const float * {
+      return half ? rF.data() + size_t(i) * rCols
+                  : reinterpret_cast<const float *>(R->channel(i));
+    };
     std::vector<float> acc(c.n);
-    std::vector<float> rcol;
     for (uint32_t m = 0; m < c.m; ++m) {
-      const float *lrow = reinterpret_cast<const float *>(L->channel(m));
+      const float *lrow = half ? lF.data() + size_t(m) * c.k
+                               : reinterpret_cast<const float *>(L->channel(m));
       if (c.hasBias)
-        std::copy_n(reinterpret_cast<const float *>(B.channel(m)), c.n,
-                    acc.begin());
+        for (uint32_t j = 0; j < c.n; ++j)
+          acc[j] = float(loadElement(B.channel(m) + j * B.eb, c.biasType));
       else
         std::fill(acc.begin(), acc.end(), 0.0f);
       if (!c.rTrans) {
         for (uint32_t k = 0; k < c.k; ++k) {
           float a = lrow[k];
-          const float *rrow = reinterpret_cast<const float *>(R->channel(k));
+          const float *rrow = rRow(k);
           float *ac = acc.data();
           for (uint32_t j = 0; j < c.n; ++j)
             ac[j] += a * rrow[j];
         }
       } else {
         for (uint32_t j = 0; j < c.n; ++j) {
-          const float *rrow = reinterpret_cast<const float *>(R->channel(j));
+          const float *rrow = rRow(j);
           float s = 0;
           for (uint32_t k = 0; k < c.k; ++k)
             s += lrow[k] * rrow[k];
           acc[j] += s;
         }
       }
-      float *y = reinterpret_cast<float *>(Y->channel(m));
-      for (uint32_t j = 0; j < c.n; ++j)
-        y[j] = c.relu ? std::max(acc[j], 0.0f) : acc[j];
+      uint8_t *y = Y->channel(m);
+      for (uint32_t j = 0; j < c.n; ++j) {
+        float v = c.relu ? std::max(acc[j], 0.0f) : acc[j];
+        if (c.outType == DType::F32)
+          reinterpret_cast<float *>(y)[j] = v;
+        else
+          storeElement(y + j * Y->eb, c.outType, v);
+      }
     }
     return Error::success();
   }

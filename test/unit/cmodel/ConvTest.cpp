@@ -555,3 +555,43 @@ TEST_CASE("fp16 and bf16 conv accumulate in f32 on chips that have them",
   c.weightAddr = 0x200;
   requireError(old.execute(bdc(c)), "BM1684 has no FP16/BF16 arithmetic");
 }
+
+TEST_CASE("fp16 matmul accumulates in f32", "[cmodel][matmul][half]") {
+  const TargetInfo &t = getBM1684XTarget();
+  CModel m(t);
+  MatMulCmd c;
+  c.m = 3;
+  c.k = 33;
+  c.n = 20;
+  c.lType = c.rType = DType::F16;
+  c.outType = DType::F32;
+  c.biasType = DType::F16;
+  c.hasBias = true;
+  c.rAddr = 0x1000;
+  c.outAddr = 0x2000;
+  c.biasAddr = 0x3000;
+  put(m, 0, {1, 3, 1, 33}, DType::F16, LocalLayout::AlignEU,
+      randomValues(99, 60));
+  put(m, c.rAddr, {1, 33, 1, 20}, DType::F16, LocalLayout::AlignEU,
+      randomValues(660, 61));
+  auto B = randomValues(20, 62);
+  for (unsigned lane = 0; lane < 3; ++lane)
+    requireOk(onntc::cmodel::writeLocalTensor(
+        t, m.local(), makeLocalAddr(t, lane, 0x3000), {1, 1, 1, 20},
+        {0, 0, 0, 1}, DType::F16, B));
+  auto L = get(m, 0, {1, 3, 1, 33}, DType::F16, LocalLayout::AlignEU);
+  auto R = get(m, c.rAddr, {1, 33, 1, 20}, DType::F16, LocalLayout::AlignEU);
+  B = requireOk(onntc::cmodel::readLocalTensor(
+      t, m.local(), 0x3000, {1, 1, 1, 20}, {0, 0, 0, 1}, DType::F16));
+  requireOk(m.execute(bdc(c)));
+  auto y = get(m, c.outAddr, {1, 3, 1, 20}, DType::F32, LocalLayout::AlignEU);
+  std::vector<double> want(60);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 20; ++j) {
+      double s = B[j];
+      for (int k = 0; k < 33; ++k)
+        s += L[i * 33 + k] * R[k * 20 + j];
+      want[i * 20 + j] = s;
+    }
+  checkClose(y, want, 1e-5);
+}
