@@ -1,0 +1,293 @@
+//===- LowerData.cpp - data movement rows ---------------------------------===//
+//
+// Ops that only move data run on the GDMA engine, global to global:
+// concat (one strided copy per input), transpose (permuted source strides),
+// nearest resize by integer factors (one strided copy per output phase).
+// Reshape-like ops are free: their output aliases the input buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "backend/core/LowerContext.h"
+
+#include "backend/isa/Builders.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace onntc;
+using namespace onntc::backend;
+using isa::Shape4;
+using isa::Strides4;
+
+namespace {
+
+llvm::Error checkStatic(const Node &n) {
+  for (const Value *v : n.inputs())
+    if (v && !v->shape().isStatic())
+      return nodeError(n, "only static shapes are supported");
+  if (!n.output(0)->shape().isStatic())
+    return nodeError(n, "only static shapes are supported");
+  for (unsigned i = 1; i < n.numOutputs(); ++i)
+    if (n.output(i)->hasUses())
+      return nodeError(n, "only the first output can be used");
+  return llvm::Error::success();
+}
+
+llvm::Error checkF32Data(const Node &n) {
+  if (llvm::Error e = checkStatic(n))
+    return e;
+  if (n.output(0)->dtype() != DType::F32)
+    return nodeError(n, "only f32 is supported (got " +
+                            dtypeName(n.output(0)->dtype()) + ")");
+  return llvm::Error::success();
+}
+
+//===-- aliases and constants ---------------------------------------------===//
+
+llvm::Error checkAlias(const Node &n, const isa::TargetInfo &) {
+  return checkStatic(n);
+}
+llvm::Error lowerNothing(const Node &, LowerContext &) {
+  return llvm::Error::success();
+}
+llvm::Error checkConstant(const Node &, const isa::TargetInfo &) {
+  return llvm::Error::success();
+}
+
+//===-- concat ------------------------------------------------------------===//
+
+llvm::Error checkConcat(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  for (const Value *v : n.inputs())
+    if (v->dtype() != DType::F32)
+      return nodeError(n, "only f32 inputs are supported");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerConcat(const Node &n, LowerContext &ctx) {
+  auto od = dimsOf(n.output(0));
+  int64_t ax = n.getInt("axis");
+  if (ax < 0)
+    ax += int64_t(od.size());
+  uint64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < int64_t(od.size()); ++i) {
+    if (i < ax)
+      outer *= uint64_t(od[size_t(i)]);
+    else if (i > ax)
+      inner *= uint64_t(od[size_t(i)]);
+  }
+  uint64_t outRow = uint64_t(od[size_t(ax)]) * inner;
+  if (outer > UINT32_MAX || outRow > UINT32_MAX)
+    return nodeError(n, "tensor too large for one copy");
+  uint64_t yAddr = ctx.addressOf(n.output(0));
+  uint64_t at = 0;
+  for (const Value *v : n.inputs()) {
+    uint64_t row = uint64_t(dimsOf(v)[size_t(ax)]) * inner;
+    if (row > 0) {
+      isa::GdmaMoveCmd m;
+      m.shape = {1, 1, uint32_t(outer), uint32_t(row)};
+      m.dtype = isa::DType::F32;
+      m.src = isa::globalSide(ctx.addressOf(v), {0, 0, int64_t(row), 1});
+      m.dst = isa::globalSide(yAddr + 4 * at, {0, 0, int64_t(outRow), 1});
+      ctx.stream().gdma(m);
+    }
+    at += row;
+  }
+  return llvm::Error::success();
+}
+
+//===-- transpose ---------------------------------------------------------===//
+
+/// A permutation over at most 4 axes: input dims and, per output axis, the
+/// input axis it reads.
+struct Perm4 {
+  uint64_t in[4] = {1, 1, 1, 1};
+  int perm[4] = {0, 1, 2, 3};
+};
+
+std::optional<Perm4> reducePerm(const std::vector<int64_t> &d,
+                                std::vector<int64_t> p) {
+  // Drop unit axes.
+  std::vector<int> newIdx(d.size(), -1);
+  std::vector<uint64_t> d2;
+  for (size_t i = 0; i < d.size(); ++i)
+    if (d[i] != 1) {
+      newIdx[i] = int(d2.size());
+      d2.push_back(uint64_t(d[i]));
+    }
+  std::vector<int> p2;
+  for (int64_t a : p)
+    if (newIdx[size_t(a)] >= 0)
+      p2.push_back(newIdx[size_t(a)]);
+  // Merge output axes that read consecutive input axes.
+  std::vector<std::vector<int>> runs;
+  for (int a : p2) {
+    if (!runs.empty() && runs.back().back() + 1 == a)
+      runs.back().push_back(a);
+    else
+      runs.push_back({a});
+  }
+  if (runs.size() > 4)
+    return std::nullopt;
+  std::vector<size_t> byFirst(runs.size());
+  for (size_t i = 0; i < runs.size(); ++i)
+    byFirst[i] = i;
+  std::sort(byFirst.begin(), byFirst.end(), [&](size_t a, size_t b) {
+    return runs[a][0] < runs[b][0];
+  });
+  Perm4 r;
+  size_t pad = 4 - runs.size();
+  for (size_t pos = 0; pos < byFirst.size(); ++pos) {
+    uint64_t len = 1;
+    for (int a : runs[byFirst[pos]])
+      len *= d2[size_t(a)];
+    if (len > UINT32_MAX)
+      return std::nullopt;
+    r.in[pad + pos] = len;
+  }
+  for (size_t k = 0; k < runs.size(); ++k) {
+    size_t pos = size_t(std::find(byFirst.begin(), byFirst.end(), k) -
+                        byFirst.begin());
+    r.perm[pad + k] = int(pad + pos);
+  }
+  for (size_t k = 0; k < pad; ++k)
+    r.perm[k] = int(k);
+  return r;
+}
+
+std::vector<int64_t> transposePerm(const Node &n) {
+  size_t r = n.input(0)->shape().rank();
+  std::vector<int64_t> def;
+  for (size_t i = 0; i < r; ++i)
+    def.push_back(int64_t(r - 1 - i));
+  return intsOr(n, "perm", def);
+}
+
+llvm::Error checkTranspose(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  if (!reducePerm(dimsOf(n.input(0)), transposePerm(n)))
+    return nodeError(n, "the permutation needs more than 4 axes after "
+                        "merging adjacent ones");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerTranspose(const Node &n, LowerContext &ctx) {
+  Perm4 p = *reducePerm(dimsOf(n.input(0)), transposePerm(n));
+  int64_t is[4];
+  int64_t acc = 1;
+  for (int d = 3; d >= 0; --d) {
+    is[d] = acc;
+    acc *= int64_t(p.in[d]);
+  }
+  Shape4 os{uint32_t(p.in[p.perm[0]]), uint32_t(p.in[p.perm[1]]),
+            uint32_t(p.in[p.perm[2]]), uint32_t(p.in[p.perm[3]])};
+  isa::GdmaMoveCmd m;
+  m.shape = os;
+  m.dtype = isa::DType::F32;
+  m.src = isa::globalSide(ctx.addressOf(n.input(0)),
+                          {is[p.perm[0]], is[p.perm[1]], is[p.perm[2]],
+                           is[p.perm[3]]});
+  m.dst = isa::globalSide(ctx.addressOf(n.output(0)), denseStrides(os));
+  ctx.stream().gdma(m);
+  return llvm::Error::success();
+}
+
+//===-- resize (nearest, integer factors) ---------------------------------===//
+
+/// The input index ONNX Resize (nearest) reads for output index i.
+std::optional<int64_t> nearestSource(const Node &n, int64_t i, int64_t inLen,
+                                     int64_t outLen) {
+  double scale = double(outLen) / double(inLen);
+  const std::string &ct = n.getString("coordinate_transformation_mode");
+  double x;
+  if (ct == "half_pixel")
+    x = (double(i) + 0.5) / scale - 0.5;
+  else if (ct == "pytorch_half_pixel")
+    x = outLen > 1 ? (double(i) + 0.5) / scale - 0.5 : 0.0;
+  else if (ct == "align_corners")
+    x = outLen == 1 ? 0.0 : double(i) * double(inLen - 1) / double(outLen - 1);
+  else if (ct == "asymmetric")
+    x = double(i) / scale;
+  else if (ct == "tf_half_pixel_for_nn")
+    x = (double(i) + 0.5) / scale;
+  else
+    return std::nullopt;
+  const std::string &nm = n.getString("nearest_mode");
+  double r;
+  if (nm == "round_prefer_floor")
+    r = (x == std::floor(x) + 0.5) ? std::floor(x) : std::round(x);
+  else if (nm == "round_prefer_ceil")
+    r = (x == std::floor(x) + 0.5) ? std::ceil(x) : std::round(x);
+  else if (nm == "floor")
+    r = std::floor(x);
+  else if (nm == "ceil")
+    r = std::ceil(x);
+  else
+    return std::nullopt;
+  return std::min<int64_t>(std::max<int64_t>(int64_t(r), 0), inLen - 1);
+}
+
+llvm::Error checkResize(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  if (n.getString("mode") != "nearest")
+    return nodeError(n, "only mode='nearest' is supported");
+  auto xd = dimsOf(n.input(0)), yd = dimsOf(n.output(0));
+  if (xd.size() != 4 || xd[0] != yd[0] || xd[1] != yd[1])
+    return nodeError(n, "only spatial resizing of rank-4 tensors is supported");
+  for (int a = 2; a < 4; ++a) {
+    if (yd[size_t(a)] % xd[size_t(a)] != 0)
+      return nodeError(n, "only integer upsampling factors are supported");
+    int64_t s = yd[size_t(a)] / xd[size_t(a)];
+    for (int64_t i = 0; i < yd[size_t(a)]; ++i) {
+      auto src = nearestSource(n, i, xd[size_t(a)], yd[size_t(a)]);
+      if (!src || *src != i / s)
+        return nodeError(
+            n, "coordinate_transformation_mode='" +
+                   n.getString("coordinate_transformation_mode") +
+                   "' with nearest_mode='" + n.getString("nearest_mode") +
+                   "' is not a plain repetition; not supported");
+    }
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error lowerResize(const Node &n, LowerContext &ctx) {
+  auto xd = dimsOf(n.input(0)), yd = dimsOf(n.output(0));
+  Shape4 in{uint32_t(xd[0]), uint32_t(xd[1]), uint32_t(xd[2]), uint32_t(xd[3])};
+  uint32_t oh = uint32_t(yd[2]), ow = uint32_t(yd[3]);
+  uint32_t sh = oh / in.h, sw = ow / in.w;
+  uint64_t x = ctx.addressOf(n.input(0)), y = ctx.addressOf(n.output(0));
+  Strides4 dst{int64_t(in.c) * oh * ow, int64_t(oh) * ow, int64_t(sh) * ow,
+               int64_t(sw)};
+  for (uint32_t dy = 0; dy < sh; ++dy)
+    for (uint32_t dx = 0; dx < sw; ++dx) {
+      isa::GdmaMoveCmd m;
+      m.shape = in;
+      m.dtype = isa::DType::F32;
+      m.src = isa::globalSide(x, denseStrides(in));
+      m.dst = isa::globalSide(y + 4 * (uint64_t(dy) * ow + dx), dst);
+      ctx.stream().gdma(m);
+    }
+  return llvm::Error::success();
+}
+
+const LoweringRow kRows[] = {
+    {OpKind::Constant, checkConstant, lowerNothing},
+    {OpKind::Reshape, checkAlias, lowerNothing},
+    {OpKind::Flatten, checkAlias, lowerNothing},
+    {OpKind::Squeeze, checkAlias, lowerNothing},
+    {OpKind::Unsqueeze, checkAlias, lowerNothing},
+    {OpKind::Identity, checkAlias, lowerNothing},
+    {OpKind::Dropout, checkAlias, lowerNothing},
+    {OpKind::Concat, checkConcat, lowerConcat},
+    {OpKind::Transpose, checkTranspose, lowerTranspose},
+    {OpKind::Resize, checkResize, lowerResize},
+};
+
+} // namespace
+
+llvm::ArrayRef<LoweringRow> backend::dataRows() { return kRows; }

@@ -1,0 +1,123 @@
+//===- BackendTestUtil.cpp ------------------------------------------------===//
+
+#include "BackendTestUtil.h"
+
+#include "backend/isa/Target.h"
+#include "ir/Interpreter.h"
+#include "ir/Verifier.h"
+#include "runtime/api/Runtime.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+
+using namespace onntc;
+using namespace onntc::backendtest;
+
+Tensor Builder::random(Shape s, float lo, float hi) {
+  Tensor t(DType::F32, s);
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    t.data<float>()[i] = d(rng);
+  return t;
+}
+
+Value *Builder::input(const std::string &name, Shape s) {
+  return g.addInput(name, TensorType(DType::F32, std::move(s)));
+}
+
+Value *Builder::constant(Tensor t) {
+  return g.createConstant("c" + std::to_string(counter++), std::move(t))
+      ->output(0);
+}
+
+Value *Builder::scalar(float v) {
+  return constant(Tensor::fromFloats(Shape{}, {v}));
+}
+
+Node *Builder::node(OpKind k, std::vector<Value *> ins,
+                    std::vector<std::pair<std::string, AttrValue>> attrs,
+                    unsigned outputs) {
+  std::string base = opInfo(k).mnemonic.str() + std::to_string(counter++);
+  std::vector<std::string> outs;
+  for (unsigned i = 0; i < outputs; ++i)
+    outs.push_back(base + (i ? "_" + std::to_string(i) : std::string()));
+  Node *n = g.createNode(k, ins, outs, base);
+  for (auto &a : attrs)
+    n->setAttr(a.first, std::move(a.second));
+  return n;
+}
+
+static runtime::Tensor toRuntime(const Tensor &t) {
+  runtime::Tensor r;
+  r.dtype = bmodel::DType::F32;
+  for (int64_t d : t.shape().dims())
+    r.shape.push_back(uint64_t(d));
+  r.data.assign(t.raw(), t.raw() + t.byteSize());
+  return r;
+}
+
+RunFigures backendtest::compileRunCompare(Builder &b,
+                                          const isa::TargetInfo &target,
+                                          const backend::BackendOptions &opts) {
+  INFO("target " << target.name.str());
+  if (llvm::Error e = inferTypes(b.g))
+    FAIL(llvm::toString(std::move(e)));
+  auto cm = backend::compileToBModel(b.g, target, opts);
+  if (!cm)
+    FAIL(llvm::toString(cm.takeError()));
+  RunFigures f;
+  f.stats = cm->stats;
+  auto bytes = cm->writer.serialize(cm->model);
+  if (!bytes)
+    FAIL(llvm::toString(bytes.takeError()));
+  runtime::Context rt;
+  if (llvm::Error e = rt.loadBModelData(*bytes, "test.bmodel"))
+    FAIL(llvm::toString(std::move(e)));
+
+  std::vector<Tensor> ins;
+  std::vector<runtime::Tensor> rins;
+  for (const Value *v : b.g.inputs()) {
+    ins.push_back(b.random(v->shape()));
+    rins.push_back(toRuntime(ins.back()));
+  }
+  KernelContext kc(1);
+  auto ref = runGraph(b.g, ins, kc);
+  if (!ref)
+    FAIL(llvm::toString(ref.takeError()));
+  auto res = rt.launch(size_t(0), rins);
+  if (!res)
+    FAIL(llvm::toString(res.takeError()));
+  REQUIRE(res->outputs.size() == ref->size());
+  for (size_t o = 0; o < ref->size(); ++o) {
+    const Tensor &r = (*ref)[o];
+    const runtime::Tensor &got = res->outputs[o];
+    REQUIRE(got.data.size() == r.byteSize());
+    std::vector<float> a(size_t(r.numElements()));
+    std::memcpy(a.data(), got.data.data(), got.data.size());
+    double maxAbs = 0;
+    for (int64_t i = 0; i < r.numElements(); ++i)
+      maxAbs = std::max(maxAbs, std::fabs(double(r.data<float>()[i])));
+    for (int64_t i = 0; i < r.numElements(); ++i) {
+      double want = r.data<float>()[i], have = a[size_t(i)];
+      double denom = std::max(std::fabs(want), std::max(1e-3 * maxAbs, 1e-30));
+      double rel = std::fabs(have - want) / denom;
+      if (!(rel <= f.maxRelErr))
+        f.maxRelErr = std::isnan(rel) ? INFINITY : rel;
+    }
+  }
+  f.latencyUs = res->profile.latencyUs;
+  f.simWallUs = res->profile.simWallUs;
+  f.cycles = res->profile.totalCycles;
+  return f;
+}
+
+void backendtest::checkBothTargets(Builder &b, double tol,
+                                   const backend::BackendOptions &opts) {
+  for (const isa::TargetInfo *t : isa::allTargets()) {
+    RunFigures f = compileRunCompare(b, *t, opts);
+    INFO("target " << t->name.str() << " max relative error " << f.maxRelErr);
+    CHECK(f.maxRelErr <= tol);
+  }
+}

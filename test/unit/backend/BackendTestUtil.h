@@ -1,0 +1,61 @@
+//===- BackendTestUtil.h - build graphs, compile, run, compare -*- C++ -*-===//
+#ifndef ONNTC_TEST_UNIT_BACKEND_BACKENDTESTUTIL_H
+#define ONNTC_TEST_UNIT_BACKEND_BACKENDTESTUTIL_H
+
+#include "backend/core/Backend.h"
+#include "ir/Graph.h"
+#include "ir/Tensor.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace onntc {
+namespace backendtest {
+
+/// A graph under construction with a seeded generator for its data.
+struct Builder {
+  Graph g;
+  std::mt19937 rng{1234};
+  unsigned counter = 0;
+
+  Tensor random(Shape s, float lo = -1.0f, float hi = 1.0f);
+  Value *input(const std::string &name, Shape s);
+  Value *constant(Tensor t);
+  Value *constant(Shape s, float lo = -1.0f, float hi = 1.0f) {
+    return constant(random(std::move(s), lo, hi));
+  }
+  Value *scalar(float v);
+  /// Adds a node with attributes; its output types come from inferTypes().
+  Node *node(OpKind k, std::vector<Value *> ins,
+             std::vector<std::pair<std::string, AttrValue>> attrs = {},
+             unsigned outputs = 1);
+  Value *op(OpKind k, std::vector<Value *> ins,
+            std::vector<std::pair<std::string, AttrValue>> attrs = {}) {
+    return node(k, std::move(ins), std::move(attrs))->output(0);
+  }
+};
+
+/// Figures of one run.
+struct RunFigures {
+  double maxRelErr = 0;
+  double latencyUs = 0;
+  double simWallUs = 0;
+  uint64_t cycles = 0;
+  backend::CompileStats stats;
+};
+
+/// Infers types, compiles `b.g` for `target`, runs the bmodel on the
+/// runtime with random inputs and compares every output with runGraph.
+/// Fails the current test (REQUIRE) on any error; returns the figures.
+RunFigures compileRunCompare(Builder &b, const isa::TargetInfo &target,
+                             const backend::BackendOptions &opts = {});
+
+/// The same on both targets; every output within `tol` (relative).
+void checkBothTargets(Builder &b, double tol = 1e-4,
+                      const backend::BackendOptions &opts = {});
+
+} // namespace backendtest
+} // namespace onntc
+
+#endif
