@@ -8,9 +8,7 @@
 // 2 on bad usage.
 //
 //===----------------------------------------------------------------------===//
-#include "Compare.h"
-
-#include "backend/isa/Target.h"
+#include "runtime/api/Compare.h"
 #include "runtime/api/Runtime.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -52,7 +50,7 @@ struct Options {
   std::vector<std::string> contextDirs;
   std::string bmodel;
   std::optional<bool> compare;
-  bmrt::Tolerance tol;
+  Tolerance tol;
   int loopnum = 1;
   int calculateTimes = 1;
   int netIdx = -1;
@@ -290,7 +288,7 @@ void printArray(const Tensor &t, size_t index) {
     dims += std::to_string(v) + " ";
   uint64_t n = t.elementCount();
   for (uint64_t i = 0; i < n && i < 16; ++i) {
-    double v = bmrt::elementAt(t.data, t.dtype, i);
+    double v = elementAt(t.data, t.dtype, i);
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%g ", v);
     vals += buf;
@@ -299,6 +297,11 @@ void printArray(const Tensor &t, size_t index) {
     vals += "... ";
   BMRT_LOG(INFO, "output data #%zu shape: [%s] < %s> len=%llu", index,
            dims.c_str(), vals.c_str(), (unsigned long long)n);
+}
+
+llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &b) {
+  return {reinterpret_cast<const uint8_t *>(b.getBufferStart()),
+          b.getBufferSize()};
 }
 
 /// One loaded context dir (or bare bmodel) and its reference files.
@@ -321,20 +324,6 @@ std::unique_ptr<llvm::MemoryBuffer> readRef(const std::string &dir,
     return nullptr;
   }
   return std::move(*buf);
-}
-
-/// Byte offsets of each (net, stage) share inside the ref files of its
-/// source: nets in file order, stages in order, tensors in order.
-struct RefOffsets {
-  std::vector<std::vector<uint64_t>> in, out;
-};
-
-uint64_t stageBytes(const std::vector<TensorDesc> &ts,
-                    const std::vector<Shape> &shapes) {
-  uint64_t n = 0;
-  for (size_t i = 0; i < ts.size(); ++i)
-    n += bmodel::dtypeBytes(ts[i].dtype, bmodel::elementCount(shapes[i]));
-  return n;
 }
 
 } // namespace
@@ -394,37 +383,17 @@ int main(int argc, char **argv) {
   }
   if (failed)
     return 1;
-  RefOffsets offs;
-  {
-    std::vector<uint64_t> inPos(sources.size(), 0), outPos(sources.size(), 0);
-    for (size_t n = 0; n < ctx.netCount(); ++n) {
-      const NetDesc &d = ctx.netInfo(n);
-      offs.in.emplace_back();
-      offs.out.emplace_back();
-      for (const StageDesc &st : d.stages) {
-        offs.in.back().push_back(inPos[d.fileIndex]);
-        offs.out.back().push_back(outPos[d.fileIndex]);
-        inPos[d.fileIndex] += stageBytes(d.inputs, st.inputShapes);
-        outPos[d.fileIndex] += stageBytes(d.outputs, st.outputShapes);
-      }
-    }
-    for (size_t s = 0; s < sources.size(); ++s) {
-      auto check = [&](const std::unique_ptr<llvm::MemoryBuffer> &b,
-                       uint64_t need, const char *name) {
-        if (b && b->getBufferSize() < need) {
-          BMRT_LOG(FATAL,
-                   "%s/%s has %zu bytes but the nets of %s need %llu "
-                   "(net -> stage -> tensor order)",
-                   sources[s].dir.c_str(), name, b->getBufferSize(),
-                   files[s].c_str(), (unsigned long long)need);
-          failed = true;
-        }
-      };
-      check(sources[s].inRef, inPos[s], "input_ref_data.dat");
-      check(sources[s].outRef, outPos[s], "output_ref_data.dat");
-    }
-    if (failed)
+  RefLayout layout = computeRefLayout(ctx);
+  for (size_t s = 0; s < sources.size(); ++s) {
+    uint64_t inSize =
+        sources[s].inRef ? sources[s].inRef->getBufferSize() : UINT64_MAX;
+    uint64_t outSize =
+        sources[s].outRef ? sources[s].outRef->getBufferSize() : UINT64_MAX;
+    if (llvm::Error e = checkRefSizes(layout, unsigned(s), inSize, outSize,
+                                      sources[s].dir)) {
+      BMRT_LOG(FATAL, "%s", llvm::toString(std::move(e)).c_str());
       return 1;
+    }
   }
   if (o.netIdx >= 0 && size_t(o.netIdx) >= ctx.netCount()) {
     BMRT_LOG(FATAL, "--net_idx=%d but only %zu nets are loaded", o.netIdx,
@@ -488,18 +457,15 @@ int main(int argc, char **argv) {
                  d.name.c_str(), loop);
         auto t0 = std::chrono::steady_clock::now();
         std::vector<Tensor> inputs;
-        uint64_t pos = offs.in[n][si];
+        if (src.inRef)
+          inputs = refInputs(ctx, layout, n, si, bytesOf(*src.inRef));
         for (size_t i = 0; i < d.inputs.size(); ++i) {
-          Shape sh = o.shapes && i < o.shapes->size() ? (*o.shapes)[i]
-                                                      : sd.inputShapes[i];
-          Tensor t(d.inputs[i].dtype, sh);
-          BMRT_LOG(INFO, "reading input #%zu, bytesize=%zu", i, t.data.size());
-          if (src.inRef)
-            std::memcpy(t.data.data(), src.inRef->getBufferStart() + pos,
-                        t.data.size());
-          pos += bmodel::dtypeBytes(d.inputs[i].dtype,
-                                    bmodel::elementCount(sd.inputShapes[i]));
-          inputs.push_back(std::move(t));
+          if (!src.inRef)
+            inputs.emplace_back(d.inputs[i].dtype, sd.inputShapes[i]);
+          if (o.shapes && i < o.shapes->size())
+            inputs[i].shape = (*o.shapes)[i];
+          BMRT_LOG(INFO, "reading input #%zu, bytesize=%zu", i,
+                   inputs[i].data.size());
         }
         double loadInput = secondsSince(t0);
 
@@ -551,23 +517,11 @@ int main(int argc, char **argv) {
         if (compare) {
           auto t3 = std::chrono::steady_clock::now();
           BMRT_LOG(INFO, "==>comparing output in mem #0 ...");
-          uint64_t opos = offs.out[n][si];
-          uint64_t mismatches = 0;
-          for (size_t i = 0; i < res->outputs.size(); ++i) {
-            const Tensor &g = res->outputs[i];
-            llvm::ArrayRef<uint8_t> exp(reinterpret_cast<const uint8_t *>(
-                                            src.outRef->getBufferStart()) +
-                                            opos,
-                                        g.data.size());
-            std::string label = "output #" + std::to_string(i) + " '" +
-                                d.outputs[i].name + "':";
-            std::string text;
-            llvm::raw_string_ostream os(text);
-            mismatches += bmrt::compareTensor(g, exp, o.tol, label, os);
-            std::fputs(os.str().c_str(), stdout);
-            opos += bmodel::dtypeBytes(
-                d.outputs[i].dtype, bmodel::elementCount(sd.outputShapes[i]));
-          }
+          std::string text;
+          llvm::raw_string_ostream os(text);
+          uint64_t mismatches = compareOutputs(ctx, layout, n, si, res->outputs,
+                                               bytesOf(*src.outRef), o.tol, os);
+          std::fputs(os.str().c_str(), stdout);
           cmpTime = secondsSince(t3);
           if (mismatches) {
             BMRT_LOG(FATAL, "+++ The network[%s] stage[%u] cmp failed +++",
