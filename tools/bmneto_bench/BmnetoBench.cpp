@@ -1,0 +1,144 @@
+//===- BmnetoBench.cpp - phase timings of an ONNX compile -----------------===//
+//
+//   bmneto_bench --model m.onnx --shapes [1,3,224,224] [--test_input x.npy]
+//                [--runs 5] [--threads 0]
+//
+// Times the phases bmneto goes through, separately: import (parse and
+// convert the ONNX file), optimise (verify + the "optimize" pipeline) and the
+// reference interpreter, which is run --runs times on the same input after
+// one warm-up run. Prints `key value` lines (wall seconds; *_cpu_s: process
+// CPU seconds, all threads) for
+// scripts/bench_resnet50.sh; not a test.
+//
+//===----------------------------------------------------------------------===//
+#include "frontends/common/FrontendOptions.h"
+#include "frontends/common/Npy.h"
+#include "frontends/common/RefData.h"
+#include "frontends/onnx/OnnxImporter.h"
+
+#include "ir/Interpreter.h"
+#include "ir/PassManager.h"
+#include "ir/Verifier.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+using namespace onntc;
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// CPU seconds of the whole process (all threads); steadier than wall time
+/// on a shared machine.
+double cpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+llvm::Error run(const std::string &model, const std::string &shapesText,
+                const std::string &testInput, int runs, unsigned threads) {
+  OnnxImportOptions io;
+  if (!shapesText.empty()) {
+    auto shapes = parseShapes(shapesText);
+    if (!shapes)
+      return shapes.takeError();
+    io.shapes = std::move(*shapes);
+  }
+
+  double t0 = now(), c0 = cpuNow();
+  auto module = importOnnxFile(model, io);
+  if (!module)
+    return module.takeError();
+  double tImport = now() - t0, cImport = cpuNow() - c0;
+
+  KernelContext kernels(threads);
+  t0 = now();
+  c0 = cpuNow();
+  Module &m = **module;
+  if (llvm::Error e = verifyGraph(m.graph))
+    return e;
+  PipelineOptions popts;
+  if (llvm::Error e = runPipeline(m, popts, kernels))
+    return e;
+  double tOpt = now() - t0, cOpt = cpuNow() - c0;
+
+  std::vector<InputSpec> specs;
+  for (Value *v : m.graph.inputs())
+    specs.push_back({v->name(), v->type()});
+  std::vector<Tensor> inputs;
+  if (!testInput.empty()) {
+    auto arrays = readNumpyFile(testInput);
+    if (!arrays)
+      return arrays.takeError();
+    auto bound = bindTestInputs(std::move(*arrays), specs, testInput);
+    if (!bound)
+      return bound.takeError();
+    inputs = std::move(*bound);
+  } else {
+    auto gen = generateInputs(specs, {}, 1);
+    if (!gen)
+      return gen.takeError();
+    inputs = std::move(*gen);
+  }
+
+  std::vector<double> times;
+  for (int r = 0; r <= runs; ++r) {
+    t0 = now();
+    auto outs = runGraph(m.graph, inputs, kernels);
+    if (!outs)
+      return outs.takeError();
+    if (r > 0) // run 0 warms caches and the thread pool
+      times.push_back(now() - t0);
+  }
+
+  llvm::outs() << "nodes " << m.graph.numNodes() << "\n";
+  llvm::outs() << llvm::format("import_s %.4f\n", tImport);
+  llvm::outs() << llvm::format("import_cpu_s %.4f\n", cImport);
+  llvm::outs() << llvm::format("optimize_s %.4f\n", tOpt);
+  llvm::outs() << llvm::format("optimize_cpu_s %.4f\n", cOpt);
+  llvm::outs() << "interp_s";
+  for (double t : times)
+    llvm::outs() << llvm::format(" %.4f", t);
+  llvm::outs() << "\n" << llvm::format("interp_median_s %.4f\n", median(times));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"bmneto_bench: time the import, optimisation and reference "
+               "run of an ONNX model"};
+  std::string model, shapes, testInput;
+  int runs = 5;
+  unsigned threads = 0;
+  app.add_option("--model", model, "the ONNX model")->required();
+  app.add_option("--shapes", shapes, "input shapes, as for bmneto");
+  app.add_option("--test_input", testInput, ".npy/.npz input (default: random)");
+  app.add_option("--runs", runs, "timed interpreter runs (default 5)")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--threads", threads, "kernel threads (0: all cores)");
+  CLI11_PARSE(app, argc, argv);
+  if (llvm::Error e = run(model, shapes, testInput, runs, threads)) {
+    llvm::errs() << "bmneto_bench: error: " << llvm::toString(std::move(e)) << "\n";
+    return 1;
+  }
+  return 0;
+}
