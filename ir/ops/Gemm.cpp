@@ -385,6 +385,69 @@ static void runGemm(const GemmProblem &p, int64_t M, int64_t N, int64_t K,
   });
 }
 
+/// Single-row products (batch-1 fully connected layers) are bound by
+/// reading B once; they skip packing and stream B in its own layout.
+static void gemv(bool transA, bool transB, int64_t N, int64_t K, float alpha,
+                 const float *A, int64_t lda, const float *B, int64_t ldb,
+                 float beta, float *C, const float *rowBias,
+                 KernelContext *ctx) {
+  // Row 0 of op(A): contiguous unless transposed (then stride lda).
+  std::vector<float> a(static_cast<size_t>(K));
+  for (int64_t k = 0; k < K; ++k)
+    a[size_t(k)] = transA ? A[k * lda] : A[k];
+  float bias = rowBias ? rowBias[0] : 0.0f;
+  auto finish = [&](int64_t j, float acc) {
+    C[j] = alpha * acc + (beta == 0.0f ? 0.0f : beta * C[j]) + bias;
+  };
+  auto run = [&](int64_t j0, int64_t j1) {
+    if (transB) {
+      // C[j] = dot(a, B[j, :]).
+      for (int64_t j = j0; j < j1; ++j) {
+        const float *row = B + j * ldb;
+        V4 s0{}, s1{};
+        int64_t k = 0;
+        for (; k + 8 <= K; k += 8) {
+          V4 x0, x1, y0, y1;
+          std::memcpy(&x0, &a[size_t(k)], sizeof(V4));
+          std::memcpy(&x1, &a[size_t(k + 4)], sizeof(V4));
+          std::memcpy(&y0, row + k, sizeof(V4));
+          std::memcpy(&y1, row + k + 4, sizeof(V4));
+          s0 += x0 * y0;
+          s1 += x1 * y1;
+        }
+        V4 s = s0 + s1;
+        float acc = s[0] + s[1] + s[2] + s[3];
+        for (; k < K; ++k)
+          acc += a[size_t(k)] * row[k];
+        finish(j, acc);
+      }
+      return;
+    }
+    // C[j0:j1] = sum_k a[k] * B[k, j0:j1], accumulated in a local row.
+    std::vector<float> acc(static_cast<size_t>(j1 - j0), 0.0f);
+    for (int64_t k = 0; k < K; ++k) {
+      const float *row = B + k * ldb + j0;
+      float av = a[size_t(k)];
+      int64_t j = 0, n = j1 - j0;
+      for (; j + 4 <= n; j += 4) {
+        V4 x, y;
+        std::memcpy(&x, &acc[size_t(j)], sizeof(V4));
+        std::memcpy(&y, row + j, sizeof(V4));
+        x += av * y;
+        std::memcpy(&acc[size_t(j)], &x, sizeof(V4));
+      }
+      for (; j < n; ++j)
+        acc[size_t(j)] += av * row[j];
+    }
+    for (int64_t j = j0; j < j1; ++j)
+      finish(j, acc[size_t(j - j0)]);
+  };
+  if (ctx && double(N) * double(K) >= 65536.0)
+    ctx->parallelFor(N, 64, run);
+  else
+    run(0, N);
+}
+
 /// C = beta * C for the degenerate products; true if handled.
 static bool degenerate(int64_t M, int64_t N, int64_t K, float alpha,
                        float beta, float *C, int64_t ldc) {
@@ -406,6 +469,10 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     for (int64_t i = 0; rowBias && i < M; ++i)
       for (int64_t j = 0; j < N; ++j)
         C[i * ldc + j] += rowBias[i];
+    return;
+  }
+  if (M == 1) {
+    gemv(transA, transB, N, K, alpha, A, lda, B, ldb, beta, C, rowBias, ctx);
     return;
   }
   GemmProblem p{transA, transB, A, lda, B, ldb, alpha, beta, C, ldc};
