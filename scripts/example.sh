@@ -21,12 +21,12 @@ if [ ! -f "$MODEL_DIR/model.onnx" ]; then
   exit 1
 fi
 
-echo "[example] compiling it with bmneto"
-set -x
-"$BUILD/bin/bmneto" --model "$MODEL_DIR/model.onnx" --shapes "[1,3,224,224]" \
-  --net_name resnet18 --target BM1684X --outdir "$OUT" \
-  --test_input "$MODEL_DIR/input.npy"
-{ set +x; } 2>/dev/null
+CMD=("$BUILD/bin/bmneto" --model "$MODEL_DIR/model.onnx" --shapes "[1,3,224,224]"
+     --net_name resnet18 --target BM1684X --outdir "$OUT"
+     --test_input "$MODEL_DIR/input.npy")
+echo "[example] compiling it with bmneto:"
+echo "  ${CMD[*]}"
+"${CMD[@]}"
 
 echo
 echo "[example] bmneto's reference output against torch's output for the same input:"

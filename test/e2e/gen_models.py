@@ -144,8 +144,10 @@ def export_one(name, out_dir, opset):
             "export_s": round(export_s, 2), "torch_s": round(torch_s, 3),
             "torch": torch.__version__, "torchvision": torchvision.__version__,
             "output_std": float(y.std()), "output_mean": float(y.mean())}
-    with open(os.path.join(out_dir, "meta.json"), "w") as f:
+    # meta.json is written last and atomically: run.sh takes it as "done".
+    with open(os.path.join(out_dir, "meta.json.tmp"), "w") as f:
         json.dump(meta, f, indent=1)
+    os.replace(os.path.join(out_dir, "meta.json.tmp"), os.path.join(out_dir, "meta.json"))
     return meta
 
 

@@ -117,7 +117,7 @@ mkdir -p "$WORK"
 missing=()
 for m in "${selected[@]}"; do
   is_fixture "$m" && continue
-  [ -f "$CACHE/$m/model.onnx" ] || [ -f "$CACHE/$m/export_failed.txt" ] || missing+=("$m")
+  [ -f "$CACHE/$m/meta.json" ] || [ -f "$CACHE/$m/export_failed.txt" ] || missing+=("$m")
 done
 if ((${#missing[@]})); then
   echo "e2e: exporting ${#missing[@]} model(s) into $CACHE"
@@ -150,7 +150,7 @@ for m in "${selected[@]}"; do
     echo "SKIP $m (torch export failed: $(head -1 "$dir/export_failed.txt" | cut -c1-160))"
     skipped=$((skipped + 1))
     continue
-  elif [ -f "$dir/model.onnx" ]; then
+  elif [ -f "$dir/meta.json" ]; then
     model="$dir/model.onnx"
   else
     echo "FAIL $m (unknown model or export produced nothing; see $CACHE/export.log)"
