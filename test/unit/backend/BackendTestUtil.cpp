@@ -2,6 +2,7 @@
 
 #include "BackendTestUtil.h"
 
+#include "backend/isa/Encoding.h"
 #include "backend/isa/Target.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
@@ -72,6 +73,15 @@ RunFigures backendtest::compileRunCompare(Builder &b,
   auto bytes = cm->writer.serialize(cm->model);
   if (!bytes)
     FAIL(llvm::toString(bytes.takeError()));
+  for (const auto &cg : cm->model.nets[0].stages[0].subnets[0].cmdGroups) {
+    if (!cg.bdc)
+      continue;
+    auto cmds = isa::decodeStream(cm->writer.bytes(*cg.bdc), cg.bdcNum,
+                                  isa::Engine::BDC);
+    if (!cmds)
+      FAIL(llvm::toString(cmds.takeError()));
+    f.bdc.insert(f.bdc.end(), cmds->begin(), cmds->end());
+  }
   runtime::Context rt;
   if (llvm::Error e = rt.loadBModelData(*bytes, "test.bmodel"))
     FAIL(llvm::toString(std::move(e)));
@@ -101,7 +111,7 @@ RunFigures backendtest::compileRunCompare(Builder &b,
       maxAbs = std::max(maxAbs, std::fabs(double(r.data<float>()[i])));
     for (int64_t i = 0; i < r.numElements(); ++i) {
       double want = r.data<float>()[i], have = a[size_t(i)];
-      double denom = std::max(std::fabs(want), std::max(1e-3 * maxAbs, 1e-30));
+      double denom = std::max(std::fabs(want), std::max(1e-2 * maxAbs, 1e-30));
       double rel = std::fabs(have - want) / denom;
       if (!(rel <= f.maxRelErr))
         f.maxRelErr = std::isnan(rel) ? INFINITY : rel;

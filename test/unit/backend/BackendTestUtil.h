@@ -3,6 +3,7 @@
 #define ONNTC_TEST_UNIT_BACKEND_BACKENDTESTUTIL_H
 
 #include "backend/core/Backend.h"
+#include "backend/isa/Commands.h"
 #include "ir/Graph.h"
 #include "ir/Tensor.h"
 
@@ -43,6 +44,8 @@ struct RunFigures {
   double simWallUs = 0;
   uint64_t cycles = 0;
   backend::CompileStats stats;
+  /// Every BDC command of the compiled net, decoded from the bmodel.
+  std::vector<isa::Command> bdc;
 };
 
 /// Infers types, compiles `b.g` for `target`, runs the bmodel on the
