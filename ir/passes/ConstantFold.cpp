@@ -4,7 +4,8 @@
 // output types from shape inference (inputs may have become constant or more
 // static since import), then
 //   - folds Shape / Size of a value whose needed dims are static, and a Gather
-//     of constant indices out of a Shape whose selected dims are static,
+//     or Slice with constant indices out of a Shape whose selected dims are
+//     static (the other dims may be dynamic),
 //   - (constant-fold only) evaluates a node whose inputs are all constant
 //     with its reference kernel and replaces its results by Constant nodes.
 // Because every node is visited after all its producers, chains such as
@@ -48,11 +49,8 @@ Tensor shapeTensor(llvm::ArrayRef<int64_t> dims) {
   return Tensor::fromInts(DType::I64, Shape{int64_t(dims.size())}, dims);
 }
 
-/// The dims a Shape node reads when `v` is its result (some may be dynamic).
-std::optional<llvm::ArrayRef<int64_t>> shapeOperand(Value *v) {
-  Node *sh = v ? v->producer() : nullptr;
-  if (!sh || sh->kind() != OpKind::Shape)
-    return std::nullopt;
+/// The dims of its input that Shape node `sh` reads (some may be dynamic).
+llvm::ArrayRef<int64_t> shapeDims(const Node *sh) {
   const Shape &s = sh->input(0)->shape();
   int64_t r = int64_t(s.rank());
   int64_t start = sh->getInt("start");
@@ -66,22 +64,20 @@ std::optional<llvm::ArrayRef<int64_t>> shapeOperand(Value *v) {
   return s.dims().slice(size_t(start), size_t(end - start));
 }
 
+/// shapeDims of the Shape node producing `v`, if one does.
+std::optional<llvm::ArrayRef<int64_t>> shapeOperand(Value *v) {
+  Node *sh = v ? v->producer() : nullptr;
+  if (!sh || sh->kind() != OpKind::Shape)
+    return std::nullopt;
+  return shapeDims(sh);
+}
+
 /// Shape/Size facts and Gather/Slice of a Shape. Returns true if `n` was
 /// replaced.
 bool foldShapeFacts(Graph &g, Node *n, PassContext &ctx) {
   switch (n->kind()) {
   case OpKind::Shape: {
-    const Shape &s = n->input(0)->shape();
-    int64_t r = int64_t(s.rank());
-    int64_t start = n->getInt("start");
-    int64_t end = n->hasAttr("end") ? n->getInt("end") : r;
-    if (start < 0)
-      start += r;
-    if (end < 0)
-      end += r;
-    start = std::clamp<int64_t>(start, 0, r);
-    end = std::clamp<int64_t>(end, start, r);
-    llvm::ArrayRef<int64_t> dims = s.dims().slice(start, end - start);
+    llvm::ArrayRef<int64_t> dims = shapeDims(n);
     if (llvm::any_of(dims, [](int64_t d) { return d < 0; }))
       return false;
     replaceByConstants(g, n, {shapeTensor(dims)});
