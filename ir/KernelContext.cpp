@@ -1,6 +1,9 @@
 #include "ir/KernelContext.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 #include <algorithm>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -81,7 +84,25 @@ KernelContext::KernelContext(unsigned threads) {
   pool_ = std::make_unique<ThreadPool>(threads - 1);
 }
 
-KernelContext::~KernelContext() = default;
+KernelContext::~KernelContext() {
+  for (ScratchBuf &b : scratch_)
+    std::free(b.data);
+}
+
+float *KernelContext::scratch(unsigned slot, size_t floats) {
+  if (slot >= scratch_.size())
+    scratch_.resize(slot + 1);
+  ScratchBuf &b = scratch_[slot];
+  if (b.floats < floats || !b.data) {
+    std::free(b.data);
+    size_t bytes = (std::max<size_t>(floats, 16) * sizeof(float) + 63) / 64 * 64;
+    b.data = static_cast<float *>(std::aligned_alloc(64, bytes));
+    if (!b.data)
+      llvm::report_bad_alloc_error("kernel scratch");
+    b.floats = bytes / sizeof(float);
+  }
+  return b.data;
+}
 
 unsigned KernelContext::numThreads() const { return pool_->size(); }
 

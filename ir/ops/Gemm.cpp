@@ -295,18 +295,29 @@ void packB(const GemmProblem &p, int64_t k0, int64_t kc, int64_t j0,
 }
 
 /// The whole loop nest for C rows [m0, m1) and columns [n0, n1).
+/// Packing buffer sizes (floats) gemmRange needs for an M x N part.
+void rangeBufferSizes(const GemmProblem &p, const KernelChoice &kern,
+                      int64_t K, int64_t M, int64_t N, size_t &a, size_t &b) {
+  int64_t kcMax = std::min(K, kKC);
+  a = size_t(std::min((M + kern.mr - 1) / kern.mr * kern.mr, kMC) * kcMax);
+  b = p.packedB ? 0
+                : size_t(std::min((N + kern.nr - 1) / kern.nr * kern.nr, kNC) *
+                         kcMax);
+}
+
+/// The whole loop nest for C rows [m0, m1) and columns [n0, n1), packing
+/// into bufA/bufB (sized by rangeBufferSizes, 64-byte aligned).
 void gemmRange(const GemmProblem &p, const KernelChoice &kern, int64_t K,
-               int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+               int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *bufAp,
+               float *bufBp) {
   const int64_t tileM = kern.mr, tileN = kern.nr;
   MicroKernel kernel = kern.fn;
   int64_t M = m1 - m0, N = n1 - n0;
   if (M <= 0 || N <= 0)
     return;
-  int64_t kcMax = std::min(K, kKC);
-  int64_t mcMax = std::min((M + tileM - 1) / tileM * tileM, kMC);
-  int64_t ncMax = std::min((N + tileN - 1) / tileN * tileN, kNC);
-  AlignedBuf bufA(size_t(mcMax * kcMax)),
-      bufB(p.packedB ? 0 : size_t(ncMax * kcMax));
+  struct {
+    float *p;
+  } bufA{bufAp}, bufB{bufBp};
   alignas(64) float tile[kMaxMR * kMaxNR];
 
   for (int64_t jc = n0; jc < n1; jc += kNC) {
@@ -363,8 +374,28 @@ static void runGemm(const GemmProblem &p, int64_t M, int64_t N, int64_t K,
   const int64_t tileM = kernel.mr, tileN = kernel.nr;
   int64_t threads = ctx ? ctx->numThreads() : 1;
   double work = double(M) * double(N) * double(K);
+  // Packing buffers: the context's scratch when there is one (no page
+  // faults on every call), else private allocations.
+  auto buffers = [&](int64_t part, int64_t pm, int64_t pn, float *&a,
+                     float *&b, std::unique_ptr<AlignedBuf> &ownA,
+                     std::unique_ptr<AlignedBuf> &ownB) {
+    size_t na, nb;
+    rangeBufferSizes(p, kernel, K, pm, pn, na, nb);
+    if (ctx) {
+      a = ctx->scratch(kScratchGemmPartBase + 2 * unsigned(part), na);
+      b = ctx->scratch(kScratchGemmPartBase + 2 * unsigned(part) + 1, nb);
+      return;
+    }
+    ownA = std::make_unique<AlignedBuf>(na);
+    ownB = std::make_unique<AlignedBuf>(nb);
+    a = ownA->p;
+    b = ownB->p;
+  };
   if (threads <= 1 || work < 65536.0) {
-    gemmRange(p, kernel, K, 0, M, 0, N);
+    float *a, *b;
+    std::unique_ptr<AlignedBuf> ownA, ownB;
+    buffers(0, M, N, a, b, ownA, ownB);
+    gemmRange(p, kernel, K, 0, M, 0, N, a, b);
     return;
   }
   // Split the dimension with more micro-tiles, in whole tiles.
@@ -372,15 +403,26 @@ static void runGemm(const GemmProblem &p, int64_t M, int64_t N, int64_t K,
   bool splitN = tilesN >= tilesM;
   int64_t tiles = splitN ? tilesN : tilesM;
   int64_t parts = std::min(threads, tiles);
+  // Scratch is taken on this thread, before the workers start.
+  std::vector<float *> bufA(static_cast<size_t>(parts)),
+      bufB(static_cast<size_t>(parts));
+  std::vector<std::unique_ptr<AlignedBuf>> own(size_t(2 * parts));
+  for (int64_t part = 0; part < parts; ++part)
+    buffers(part, splitN ? M : (tiles + parts - 1) / parts * tileM,
+            splitN ? (tiles + parts - 1) / parts * tileN : N,
+            bufA[size_t(part)], bufB[size_t(part)], own[size_t(2 * part)],
+            own[size_t(2 * part + 1)]);
   ctx->parallelFor(parts, 1, [&](int64_t b, int64_t e) {
     for (int64_t part = b; part < e; ++part) {
       int64_t t0 = tiles * part / parts, t1 = tiles * (part + 1) / parts;
       if (splitN)
         gemmRange(p, kernel, K, 0, M, std::min(N, t0 * tileN),
-                  std::min(N, t1 * tileN));
+                  std::min(N, t1 * tileN), bufA[size_t(part)],
+                  bufB[size_t(part)]);
       else
         gemmRange(p, kernel, K, std::min(M, t0 * tileM),
-                  std::min(M, t1 * tileM), 0, N);
+                  std::min(M, t1 * tileM), 0, N, bufA[size_t(part)],
+                  bufB[size_t(part)]);
     }
   });
 }
@@ -482,9 +524,17 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
   // than packing strided blocks inside the loop nest.
   int64_t w = sgemmPanelWidth();
   if (!transB && M <= 4 * kMC && N >= 4 * w && K >= 16) {
-    AlignedBuf packed(sgemmPackedBSize(K, N));
-    sgemmPackB(false, K, N, B, ldb, packed.p, ctx);
-    p.packedB = packed.p;
+    size_t n = sgemmPackedBSize(K, N);
+    std::unique_ptr<AlignedBuf> own;
+    float *packed;
+    if (ctx) {
+      packed = ctx->scratch(kScratchGemmPackedB, n);
+    } else {
+      own = std::make_unique<AlignedBuf>(n);
+      packed = own->p;
+    }
+    sgemmPackB(false, K, N, B, ldb, packed, ctx);
+    p.packedB = packed;
     runGemm(p, M, N, K, ctx, selectKernel());
     return;
   }

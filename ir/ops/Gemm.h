@@ -32,6 +32,15 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
            int64_t ldb, float beta, float *C, int64_t ldc,
            KernelContext *ctx, const float *rowBias = nullptr);
 
+/// KernelContext::scratch slots used by the GEMM and its callers. Callers
+/// that pack B themselves (Conv) use kScratchCallerPackedB; sgemm uses the
+/// others internally.
+enum GemmScratchSlot : unsigned {
+  kScratchCallerPackedB = 0,
+  kScratchGemmPackedB = 1,
+  kScratchGemmPartBase = 2, ///< Two per thread part: packed A, packed B.
+};
+
 /// Width W of the column panels B is packed into on this machine.
 int64_t sgemmPanelWidth();
 /// Floats needed to hold a K x N op(B) packed for sgemmPrepackedB.

@@ -110,18 +110,6 @@ void im2colPacked(const float *x, const Geom3 &g, int64_t Cg, int64_t W,
   }
 }
 
-/// 64-byte aligned, uninitialised float scratch (the micro-kernels use
-/// aligned loads on packed panels).
-struct AlignedFloats {
-  explicit AlignedFloats(size_t n)
-      : p(static_cast<float *>(std::aligned_alloc(
-            64, std::max<size_t>(64, (n * sizeof(float) + 63) / 64 * 64)))) {}
-  ~AlignedFloats() { std::free(p); }
-  AlignedFloats(const AlignedFloats &) = delete;
-  AlignedFloats &operator=(const AlignedFloats &) = delete;
-  float *p;
-};
-
 typedef float V8 __attribute__((vector_size(32)));
 
 /// dst[i] += w * src[i] for i < n, eight lanes at a time (GCC vector
@@ -281,7 +269,9 @@ llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
   int64_t K = Cg * ks;
   // im2col writes every element of the packed panels.
   int64_t panelW = sgemmPanelWidth(), panels = (os + panelW - 1) / panelW;
-  AlignedFloats packed(pointwise ? 0 : sgemmPackedBSize(K, os));
+  float *packed = pointwise ? nullptr
+                            : ctx.scratch(kScratchCallerPackedB,
+                                          sgemmPackedBSize(K, os));
   for (int64_t img = 0; img < N; ++img) {
     for (int64_t gi = 0; gi < group; ++gi) {
       const float *xg = x + (img * C + gi * Cg) * is;
@@ -293,9 +283,9 @@ llvm::Error computeConv(const Node &n, llvm::ArrayRef<Tensor> in,
         continue;
       }
       ctx.parallelFor(panels, 1, [&](int64_t p0, int64_t p1) {
-        im2colPacked(xg, g, Cg, panelW, p0, p1, packed.p);
+        im2colPacked(xg, g, Cg, panelW, p0, p1, packed);
       });
-      sgemmPrepackedB(false, Fg, os, K, 1.0f, w + gi * Fg * K, K, packed.p,
+      sgemmPrepackedB(false, Fg, os, K, 1.0f, w + gi * Fg * K, K, packed,
                       0.0f, yg, os, &ctx, gb);
     }
   }
@@ -395,12 +385,12 @@ llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
   int64_t ks = g.kSize(), is = g.inSize(), os = g.outSize();
   int64_t M = Fg * ks;
   // The GEMM writes every element (beta = 0).
-  std::unique_ptr<float[]> col(new float[size_t(M * is)]);
+  float *col = ctx.scratch(kScratchCallerPackedB, size_t(M * is));
   for (int64_t img = 0; img < N; ++img)
     for (int64_t gi = 0; gi < group; ++gi) {
       // col[M x is] = W_g^T * X_g, W_g stored [Cg x M].
       sgemm(true, false, M, is, Cg, 1.0f, w + gi * Cg * M, M,
-            x + (img * C + gi * Cg) * is, is, 0.0f, col.get(), is, &ctx);
+            x + (img * C + gi * Cg) * is, is, 0.0f, col, is, &ctx);
       float *yg = y + (img * F + gi * Fg) * os;
       ctx.parallelFor(Fg, 1, [&](int64_t f0, int64_t f1) {
         for (int64_t f = f0; f < f1; ++f) {
@@ -411,7 +401,7 @@ llvm::Error computeConvTranspose(const Node &n, llvm::ArrayRef<Tensor> in,
             for (int64_t ky = 0; ky < g.k[1]; ++ky)
               for (int64_t kx = 0; kx < g.k[2]; ++kx) {
                 const float *cr =
-                    col.get() +
+                    col +
                     (f * ks + (kz * g.k[1] + ky) * g.k[2] + kx) * is;
                 for (int64_t iz = 0; iz < g.in[0]; ++iz) {
                   int64_t oz = iz * g.s[0] - g.pb[0] + kz * g.d[0];

@@ -66,6 +66,7 @@ void benchGemm(KernelContext &ctx, int64_t M, int64_t N, int64_t K,
                bool transB, const std::string &kernel = "") {
   std::vector<float> a = randomFloats(M * K, 1), b = randomFloats(K * N, 2),
                      c(M * N);
+  double cpu = 0;
   double t = timeBest(
       [&] {
         if (kernel.empty())
@@ -76,13 +77,16 @@ void benchGemm(KernelContext &ctx, int64_t M, int64_t N, int64_t K,
                                   c.data(), N, &ctx))
           std::exit(1);
       },
-      5);
+      5, &cpu);
   if (!kernel.empty())
     llvm::outs() << "[" << kernel << "] ";
-  llvm::outs() << llvm::format("sgemm M=%-5lld N=%-5lld K=%-5lld%s %8.3f ms %7.1f GFLOP/s\n",
-                               (long long)M, (long long)N, (long long)K,
-                               static_cast<const char *>(transB ? " (B^T)" : "      "), t * 1e3,
-                               2.0 * M * N * K / t * 1e-9);
+  // GFLOP per second of wall time, and per second of CPU time summed over
+  // threads (steadier on a shared machine).
+  llvm::outs() << llvm::format(
+      "sgemm M=%-5lld N=%-5lld K=%-5lld%s %8.3f ms %7.1f GFLOP/s, CPU %7.1f\n",
+      (long long)M, (long long)N, (long long)K,
+      static_cast<const char *>(transB ? " (B^T)" : "      "), t * 1e3,
+      2.0 * M * N * K / t * 1e-9, 2.0 * M * N * K / cpu * 1e-9);
 }
 
 void benchConv(KernelContext &ctx, int64_t C, int64_t H, int64_t F, int64_t k,
