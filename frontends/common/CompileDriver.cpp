@@ -1,4 +1,6 @@
 #include "frontends/common/CompileDriver.h"
+#include "backend/core/Backend.h"
+#include "backend/isa/Target.h"
 
 #include "frontends/common/Npy.h"
 #include "frontends/common/OutputDir.h"
@@ -9,6 +11,7 @@
 #include "ir/PassManager.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "runtime/api/Runtime.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -72,6 +75,40 @@ llvm::Expected<double> maxRelDiff(llvm::ArrayRef<Tensor> a,
   return worst;
 }
 
+/// Runs a compiled bmodel on the cmodel through the runtime with `inputs`
+/// and returns its outputs as IR tensors (f32 nets only).
+llvm::Expected<std::vector<Tensor>>
+runOnCModel(llvm::ArrayRef<uint8_t> bmodelBytes, llvm::ArrayRef<Tensor> inputs,
+            llvm::ArrayRef<Value *> outs, runtime::LaunchProfile &profile) {
+  runtime::Context rt;
+  if (llvm::Error e = rt.loadBModelData(bmodelBytes, "compilation.bmodel"))
+    return std::move(e);
+  std::vector<runtime::Tensor> rin;
+  for (const Tensor &t : inputs) {
+    runtime::Tensor r;
+    r.dtype = bmodel::DType::F32;
+    for (int64_t d : t.shape().dims())
+      r.shape.push_back(uint64_t(d));
+    r.data.assign(t.raw(), t.raw() + t.byteSize());
+    rin.push_back(std::move(r));
+  }
+  auto res = rt.launch(size_t(0), rin);
+  if (!res)
+    return res.takeError();
+  profile = res->profile;
+  std::vector<Tensor> got;
+  for (size_t i = 0; i < res->outputs.size() && i < outs.size(); ++i) {
+    Tensor t(DType::F32, outs[i]->shape());
+    if (res->outputs[i].data.size() != t.byteSize())
+      return makeError("cmodel output '" + outs[i]->name() +
+                       "' has an unexpected size");
+    std::copy(res->outputs[i].data.begin(), res->outputs[i].data.end(),
+              t.raw());
+    got.push_back(std::move(t));
+  }
+  return got;
+}
+
 /// Writes a module as text into the stage; records the sidecar if any.
 llvm::Error writeIR(const Module &m, StagedOutputDir &stage,
                     llvm::StringRef base) {
@@ -121,8 +158,8 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
       return makeError("input '" + v->name() + "' still has dynamic shape " +
                        v->shape().str() + "; give static shapes with --shapes");
   if (opts.dyn)
-    info(0) << "note: --dyn only affects bmodel generation, which is not "
-               "available yet; the reference data uses the --shapes given\n";
+    info(0) << "note: the backend compiles static nets only; --dyn is "
+               "ignored and the bmodel is for the --shapes given\n";
   if (opts.emit == EmitKind::IR)
     if (llvm::Error e = writeIR(m, **stage, opts.netName + ".imported"))
       return e;
@@ -190,7 +227,45 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
                        "); rerun with --opt=0 and report this model");
   }
 
-  // 7. Write everything at once.
+  // 7. The backend: compilation.bmodel; with --cmp, run on the cmodel.
+  const isa::TargetInfo *tinfo = isa::lookupTarget(targetName(opts.target));
+  if (!tinfo)
+    return makeError("no backend target " + targetName(opts.target).str());
+  backend::BackendOptions bopts;
+  bopts.netName = opts.netName;
+  auto compiled = backend::compileToBModel(g, *tinfo, bopts);
+  if (!compiled)
+    return compiled.takeError();
+  auto bmodelBytes = compiled->writer.serialize(compiled->model);
+  if (!bmodelBytes)
+    return bmodelBytes.takeError();
+  const backend::CompileStats &bs = compiled->stats;
+  info(0) << "backend: " << bs.loweredOps << " layers, " << bs.bdcCommands
+          << " BDC + " << bs.gdmaCommands << " GDMA commands in "
+          << bs.cmdGroups << " group(s); coeff " << bs.coeffBytes
+          << " B, neuron " << bs.neuronBytes << " B\n";
+  if (opts.cmp) {
+    runtime::LaunchProfile prof;
+    auto got = runOnCModel(*bmodelBytes, inputs, g.outputs(), prof);
+    if (!got)
+      return got.takeError();
+    auto diff = maxRelDiff(*got, *outs, g.outputs());
+    if (!diff)
+      return diff.takeError();
+    info(0) << "compare cmodel vs reference: max relative difference "
+            << llvm::format("%.3g", *diff) << "; simulated "
+            << llvm::format("%.3f", prof.latencyUs / 1000.0) << " ms ("
+            << prof.totalCycles << " cycles), simulator wall "
+            << llvm::format("%.2f", prof.simWallUs / 1e6) << " s\n";
+    if (!(*diff <= 1e-3))
+      return makeError("the bmodel's outputs on the cmodel differ from the "
+                       "reference (max relative difference " +
+                       std::to_string(*diff) +
+                       "); rerun with --cmp=false to keep the files and "
+                       "report this model");
+  }
+
+  // 8. Write everything at once.
   std::string in = encodeRefData(inputs), out = encodeRefData(*outs);
   if (llvm::Error e = (*stage)->writeFile("input_ref_data.dat", in))
     return e;
@@ -198,12 +273,15 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
     return e;
   if (llvm::Error e = writeIR(m, **stage, opts.netName))
     return e;
+  if (llvm::Error e = (*stage)->writeFile(
+          "compilation.bmodel",
+          llvm::StringRef(reinterpret_cast<const char *>(bmodelBytes->data()),
+                          bmodelBytes->size())))
+    return e;
   if (llvm::Error e = (*stage)->commit())
     return e;
   for (const std::string &f : (*stage)->files())
     info(0) << "wrote " << opts.outdir << "/" << f << "\n";
-  info(0) << "no bmodel was written: the OpenNNTC backend that produces "
-             "compilation.bmodel is not available yet\n";
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   info(0) << llvm::format("done in %.2f s", secs) << "\n";
   return llvm::Error::success();
