@@ -30,10 +30,9 @@ ONNTC_FLOAT_OP(TanhOp, std::tanh(x))
 ONNTC_FLOAT_OP(ErfOp, std::erf(x))
 ONNTC_FLOAT_OP(SoftplusOp, x > 20.0f ? x : std::log1p(std::exp(x)))
 ONNTC_FLOAT_OP(SoftsignOp, x / (1.0f + std::fabs(x)))
-ONNTC_FLOAT_OP(MishOp,
-               x * std::tanh(x > 20.0f ? x : std::log1p(std::exp(x))))
+ONNTC_FLOAT_OP(MishOp, x *std::tanh(x > 20.0f ? x : std::log1p(std::exp(x))))
 ONNTC_FLOAT_OP(HardSwishOp,
-               x * std::fmax(0.0f, std::fmin(1.0f, x / 6.0f + 0.5f)))
+               x *std::fmax(0.0f, std::fmin(1.0f, x / 6.0f + 0.5f)))
 ONNTC_FLOAT_OP(ExpOp, std::exp(x))
 ONNTC_FLOAT_OP(LogOp, std::log(x))
 ONNTC_FLOAT_OP(SqrtOp, std::sqrt(x))
@@ -65,9 +64,8 @@ ONNTC_FLOAT_OP(AtanhOp, std::atanh(x))
 // x < 0 ? 0 : x lets NaN through, as numpy's maximum does.
 ONNTC_TYPED_OP(ReluOp, kMaskF32 | kMaskSInt, x < T(0) ? T(0) : x)
 ONNTC_TYPED_OP(NegOp, kMaskF32 | kMaskSInt, T(-x))
-ONNTC_TYPED_OP(AbsOp, kMaskArith, T(std::is_signed_v<T> && x < T(0) ? -x : x))
-ONNTC_TYPED_OP(SignOp, kMaskArith,
-               x != x ? x : T((T(0) < x) - (x < T(0))))
+ONNTC_TYPED_OP(AbsOp, kMaskArith, T(std::is_signed_v<T> &&x < T(0) ? -x : x))
+ONNTC_TYPED_OP(SignOp, kMaskArith, x != x ? x : T((T(0) < x) - (x < T(0))))
 ONNTC_TYPED_OP(NotOp, kMaskBool, T(x == 0))
 #undef ONNTC_TYPED_OP
 
@@ -103,7 +101,9 @@ struct EluOp {
   explicit EluOp(const Node &n) : alpha(n.getFloat("alpha")) {}
   static constexpr unsigned kMask = kMaskF32;
   static constexpr bool kBoolOut = false;
-  float operator()(float x) const { return x < 0.0f ? alpha * std::expm1(x) : x; }
+  float operator()(float x) const {
+    return x < 0.0f ? alpha * std::expm1(x) : x;
+  }
 };
 
 struct CeluOp {
@@ -148,7 +148,8 @@ struct HardSigmoidOp {
 
 struct GeluOp {
   bool tanhApprox;
-  explicit GeluOp(const Node &n) : tanhApprox(n.getString("approximate") == "tanh") {}
+  explicit GeluOp(const Node &n)
+      : tanhApprox(n.getString("approximate") == "tanh") {}
   static constexpr unsigned kMask = kMaskF32;
   static constexpr bool kBoolOut = false;
   float operator()(float x) const {
@@ -182,8 +183,8 @@ llvm::Error computeUnary(const Node &n, llvm::ArrayRef<Tensor> in,
     broadcastMap<O, T>(ctx, y, {&x}, [op](T v) { return op(v); });
   });
   if (!ok)
-    return makeError("dtype " + dtypeName(x.dtype()) + " is not supported; expected " +
-                     dtypeList(Op::kMask));
+    return makeError("dtype " + dtypeName(x.dtype()) +
+                     " is not supported; expected " + dtypeList(Op::kMask));
   out = {std::move(y)};
   return llvm::Error::success();
 }
@@ -198,7 +199,8 @@ llvm::Error computeIdentity(const Node &n, llvm::ArrayRef<Tensor> in,
 }
 
 /// Reads optional scalar input i (already checked to hold one element).
-template <typename T> void scalarInput(llvm::ArrayRef<Tensor> in, size_t i, T &v) {
+template <typename T>
+void scalarInput(llvm::ArrayRef<Tensor> in, size_t i, T &v) {
   if (i < in.size() && in[i].isValid())
     v = in[i].data<T>()[0];
 }
@@ -234,7 +236,8 @@ llvm::Error computeClip(const Node &n, llvm::ArrayRef<Tensor> in,
     });
   });
   if (!ok)
-    return makeError("dtype " + dtypeName(x.dtype()) + " is not supported by Clip");
+    return makeError("dtype " + dtypeName(x.dtype()) +
+                     " is not supported by Clip");
   out = {std::move(y)};
   return llvm::Error::success();
 }
@@ -245,8 +248,8 @@ llvm::Error computeDropout(const Node &n, llvm::ArrayRef<Tensor> in,
                            std::vector<Tensor> &out, KernelContext &ctx) {
   if (in.empty() || !in[0].isValid())
     return missingInput(0);
-  bool training = in.size() > 2 && in[2].isValid() && in[2].numElements() == 1 &&
-                  in[2].getInt(0) != 0;
+  bool training = in.size() > 2 && in[2].isValid() &&
+                  in[2].numElements() == 1 && in[2].getInt(0) != 0;
   double ratio = in.size() > 1 && in[1].isValid() && in[1].numElements() == 1
                      ? in[1].getDouble(0)
                      : 0.5;
@@ -282,7 +285,8 @@ template <class Op> llvm::Error inferUnary(Node &n) {
 llvm::Error inferGelu(Node &n) {
   const std::string &a = n.getString("approximate");
   if (a != "none" && a != "tanh")
-    return makeError("approximate must be \"none\" or \"tanh\", got \"" + a + "\"");
+    return makeError("approximate must be \"none\" or \"tanh\", got \"" + a +
+                     "\"");
   return inferUnary<GeluOp>(n);
 }
 

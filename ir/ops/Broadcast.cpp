@@ -86,7 +86,8 @@ llvm::Expected<Tensor> allocTensor(DType t, const Shape &s) {
       n *= d;
   }
   if (n > limit)
-    return makeError("result " + s.str() + " would need more than 4 GiB; the "
+    return makeError("result " + s.str() +
+                     " would need more than 4 GiB; the "
                      "reference kernels refuse tensors that large");
   return Tensor(t, s);
 }

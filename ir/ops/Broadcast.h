@@ -89,10 +89,18 @@ template <unsigned Mask, typename F> bool dispatchDType(DType t, F &&f) {
 /// for kernels that only move elements.
 template <typename F> void dispatchBySize(size_t bytes, F &&f) {
   switch (bytes) {
-  case 1: f(uint8_t{}); return;
-  case 2: f(uint16_t{}); return;
-  case 4: f(uint32_t{}); return;
-  default: f(uint64_t{}); return;
+  case 1:
+    f(uint8_t{});
+    return;
+  case 2:
+    f(uint16_t{});
+    return;
+  case 4:
+    f(uint32_t{});
+    return;
+  default:
+    f(uint64_t{});
+    return;
   }
 }
 
@@ -162,7 +170,8 @@ inline void innerRun(OutT *__restrict o, int64_t n, const Ptrs &p,
 }
 
 template <typename Ptrs, size_t... I>
-inline Ptrs offsetPtrs(const Ptrs &base, const std::array<int64_t, sizeof...(I)> &off,
+inline Ptrs offsetPtrs(const Ptrs &base,
+                       const std::array<int64_t, sizeof...(I)> &off,
                        std::index_sequence<I...>) {
   return Ptrs(std::get<I>(base) + off[I]...);
 }
@@ -170,7 +179,8 @@ inline Ptrs offsetPtrs(const Ptrs &base, const std::array<int64_t, sizeof...(I)>
 template <typename Ptrs, size_t... I>
 inline Ptrs makePtrs(const std::array<const Tensor *, sizeof...(I)> &ins,
                      std::index_sequence<I...>) {
-  return Ptrs(reinterpret_cast<std::tuple_element_t<I, Ptrs>>(ins[I]->raw())...);
+  return Ptrs(
+      reinterpret_cast<std::tuple_element_t<I, Ptrs>>(ins[I]->raw())...);
 }
 
 } // namespace detail
@@ -180,7 +190,8 @@ inline Ptrs makePtrs(const std::array<const Tensor *, sizeof...(I)> &ins,
 /// the storage types of the inputs, OutT that of the output.
 template <typename OutT, typename... InT, typename Fn>
 void broadcastMap(KernelContext &ctx, Tensor &out,
-                  const std::array<const Tensor *, sizeof...(InT)> &ins, Fn fn) {
+                  const std::array<const Tensor *, sizeof...(InT)> &ins,
+                  Fn fn) {
   constexpr size_t K = sizeof...(InT);
   using Ptrs = std::tuple<const InT *...>;
   using Seq = std::index_sequence_for<InT...>;

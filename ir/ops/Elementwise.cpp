@@ -88,7 +88,7 @@ struct NoAttrs {
   };
 ONNTC_BINOP(AddOp, false, T(a + b))
 ONNTC_BINOP(SubOp, false, T(a - b))
-ONNTC_BINOP(MulOp, false, T(a * b))
+ONNTC_BINOP(MulOp, false, T(a *b))
 ONNTC_BINOP(DivOp, false, divide(a, b))
 ONNTC_BINOP(PReluOp, false, T(a < 0 ? T(a * b) : a))
 ONNTC_BINOP(MaxOp, false, maxOf(a, b))
@@ -107,12 +107,15 @@ struct ModOp {
   bool cFmod;
   explicit ModOp(const Node &n) : cFmod(n.getInt("fmod") != 0) {}
   static constexpr bool kBoolOut = false;
-  template <typename T> T operator()(T a, T b) const { return modulo(a, b, cFmod); }
+  template <typename T> T operator()(T a, T b) const {
+    return modulo(a, b, cFmod);
+  }
 };
 
 struct BitShiftOp {
   bool left;
-  explicit BitShiftOp(const Node &n) : left(n.getString("direction") == "LEFT") {}
+  explicit BitShiftOp(const Node &n)
+      : left(n.getString("direction") == "LEFT") {}
   static constexpr bool kBoolOut = false;
   template <typename T> T operator()(T a, T b) const {
     if (uint64_t(b) >= sizeof(T) * 8)
@@ -143,7 +146,8 @@ llvm::Error applyBinary(const Op &op, const Tensor &a, const Tensor &b,
   bool ok = dispatchDType<Mask>(a.dtype(), [&](auto tag) {
     using T = typename Storage<decltype(tag)::value>::type;
     using O = std::conditional_t<Op::kBoolOut, uint8_t, T>;
-    broadcastMap<O, T, T>(ctx, y, {&a, &b}, [op](T x, T z) { return op(x, z); });
+    broadcastMap<O, T, T>(ctx, y, {&a, &b},
+                          [op](T x, T z) { return op(x, z); });
   });
   return ok ? llvm::Error::success() : dtypeError(a.dtype());
 }
@@ -185,11 +189,13 @@ llvm::Error computeVariadic(const Node &n, llvm::ArrayRef<Tensor> in,
   if (in.size() == 1) {
     acc = in[0].clone();
   } else {
-    if (llvm::Error e = applyBinary<Op, kMaskArith>(op, in[0], in[1], *s, acc, ctx))
+    if (llvm::Error e =
+            applyBinary<Op, kMaskArith>(op, in[0], in[1], *s, acc, ctx))
       return e;
     for (size_t i = 2; i < in.size(); ++i) {
       Tensor next;
-      if (llvm::Error e = applyBinary<Op, kMaskArith>(op, acc, in[i], *s, next, ctx))
+      if (llvm::Error e =
+              applyBinary<Op, kMaskArith>(op, acc, in[i], *s, next, ctx))
         return e;
       acc = std::move(next);
     }
@@ -267,8 +273,9 @@ llvm::Error computeWhere(const Node &n, llvm::ArrayRef<Tensor> in,
   Tensor &y = *yt;
   dispatchBySize(dtypeSize(y.dtype()), [&](auto u) {
     using U = decltype(u);
-    broadcastMap<U, uint8_t, U, U>(ctx, y, {&in[0], &in[1], &in[2]},
-                                   [](uint8_t c, U a, U b) { return c ? a : b; });
+    broadcastMap<U, uint8_t, U, U>(
+        ctx, y, {&in[0], &in[1], &in[2]},
+        [](uint8_t c, U a, U b) { return c ? a : b; });
   });
   out = {std::move(y)};
   return llvm::Error::success();
@@ -279,8 +286,8 @@ llvm::Error computeWhere(const Node &n, llvm::ArrayRef<Tensor> in,
 //===----------------------------------------------------------------------===//
 
 template <unsigned Mask, bool BoolOut> llvm::Error inferBinary(Node &n) {
-  return inferBroadcastAs(n, Mask,
-                          BoolOut ? std::optional<DType>(DType::Bool) : std::nullopt);
+  return inferBroadcastAs(
+      n, Mask, BoolOut ? std::optional<DType>(DType::Bool) : std::nullopt);
 }
 
 llvm::Error inferPow(Node &n) {
@@ -299,7 +306,8 @@ llvm::Error inferBitShift(Node &n) {
     return e;
   const std::string &d = n.getString("direction");
   if (d != "LEFT" && d != "RIGHT")
-    return makeError("direction must be \"LEFT\" or \"RIGHT\", got \"" + d + "\"");
+    return makeError("direction must be \"LEFT\" or \"RIGHT\", got \"" + d +
+                     "\"");
   return inferBroadcastAs(n, kMaskUInt, std::nullopt);
 }
 
@@ -361,9 +369,11 @@ void registerElementwiseOps(HookTable &t) {
       withHalfViaF32<computeBinary<LessOp, kMaskArith>>);
   set(OpKind::LessOrEqual, inferBinary<kNum, true>,
       withHalfViaF32<computeBinary<LessEqualOp, kMaskArith>>);
-  set(OpKind::And, inferBinary<kMaskBool, true>, computeBinary<AndOp, kMaskBool>);
+  set(OpKind::And, inferBinary<kMaskBool, true>,
+      computeBinary<AndOp, kMaskBool>);
   set(OpKind::Or, inferBinary<kMaskBool, true>, computeBinary<OrOp, kMaskBool>);
-  set(OpKind::Xor, inferBinary<kMaskBool, true>, computeBinary<XorOp, kMaskBool>);
+  set(OpKind::Xor, inferBinary<kMaskBool, true>,
+      computeBinary<XorOp, kMaskBool>);
   set(OpKind::BitShift, inferBitShift, computeBinary<BitShiftOp, kMaskUInt>);
   set(OpKind::Max, inferBinary<kNum, false>,
       withHalfViaF32<computeVariadic<MaxOp, false>>);

@@ -127,8 +127,10 @@ void copyTyped(KernelContext &ctx, const Dims &dims, const Dims &st,
     }
   };
   if (parallel && rows > 1)
-    ctx.parallelFor(rows, std::max<int64_t>(1, kParallelBytes / 4 / (inner * int64_t(sizeof(U)))),
-                    runRows);
+    ctx.parallelFor(
+        rows,
+        std::max<int64_t>(1, kParallelBytes / 4 / (inner * int64_t(sizeof(U)))),
+        runRows);
   else
     runRows(0, rows);
 }
@@ -136,8 +138,9 @@ void copyTyped(KernelContext &ctx, const Dims &dims, const Dims &st,
 } // namespace
 
 void stridedCopy(KernelContext &ctx, size_t elemBytes,
-                 llvm::ArrayRef<int64_t> dims, llvm::ArrayRef<int64_t> srcStrides,
-                 const uint8_t *src, uint8_t *dst) {
+                 llvm::ArrayRef<int64_t> dims,
+                 llvm::ArrayRef<int64_t> srcStrides, const uint8_t *src,
+                 uint8_t *dst) {
   Dims d, s;
   for (size_t k = 0; k < dims.size(); ++k) {
     if (dims[k] == 0)

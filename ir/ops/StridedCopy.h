@@ -25,8 +25,9 @@ namespace onntc {
 /// be zero (broadcast) or negative (reversed); `src` points at the element
 /// of index 0. `elemBytes` is 1, 2, 4 or 8.
 void stridedCopy(KernelContext &ctx, size_t elemBytes,
-                 llvm::ArrayRef<int64_t> dims, llvm::ArrayRef<int64_t> srcStrides,
-                 const uint8_t *src, uint8_t *dst);
+                 llvm::ArrayRef<int64_t> dims,
+                 llvm::ArrayRef<int64_t> srcStrides, const uint8_t *src,
+                 uint8_t *dst);
 
 } // namespace onntc
 

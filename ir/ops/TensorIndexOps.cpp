@@ -25,7 +25,8 @@ llvm::Error checkIndices(const Node &n, unsigned i) {
 llvm::Expected<int64_t> fixIndex(int64_t v, int64_t dim) {
   int64_t i = v < 0 ? v + dim : v;
   if (i < 0 || i >= dim)
-    return makeError("index " + llvm::Twine(v) + " is out of range for an axis of extent " +
+    return makeError("index " + llvm::Twine(v) +
+                     " is out of range for an axis of extent " +
                      llvm::Twine(dim));
   return i;
 }
@@ -123,7 +124,8 @@ llvm::Error inferGatherElements(Node &n) {
     return e;
   const Shape &x = n.input(0)->shape(), &ix = n.input(1)->shape();
   if (x.rank() != ix.rank())
-    return makeError("indices " + ix.str() + " must have the rank of data " + x.str());
+    return makeError("indices " + ix.str() + " must have the rank of data " +
+                     x.str());
   if (auto a = normalizeAxis(n.getInt("axis"), int64_t(x.rank())); !a)
     return a.takeError();
   setOutput(n, 0, n.input(0)->dtype(), ix);
@@ -135,12 +137,14 @@ llvm::Error inferGatherElements(Node &n) {
 /// coordinates except along `axis`, where the index is taken.
 template <typename F>
 llvm::Error forEachElementIndex(const Shape &dataShape, const Shape &idxShape,
-                                const std::vector<int64_t> &idx, int64_t axis, F f) {
+                                const std::vector<int64_t> &idx, int64_t axis,
+                                F f) {
   size_t r = dataShape.rank();
   for (size_t d = 0; d < r; ++d)
     if (d != size_t(axis) && idxShape[d] > dataShape[d])
-      return makeError("indices shape " + idxShape.str() + " exceeds data shape " +
-                       dataShape.str() + " outside the axis");
+      return makeError("indices shape " + idxShape.str() +
+                       " exceeds data shape " + dataShape.str() +
+                       " outside the axis");
   auto st = rowStrides(dataShape);
   llvm::SmallVector<int64_t, 6> c(r, 0);
   int64_t total = idxShape.numElements();
@@ -175,7 +179,8 @@ llvm::Error computeGatherElements(const Node &n, llvm::ArrayRef<Tensor> in,
   size_t es = dtypeSize(x.dtype());
   if (llvm::Error e = forEachElementIndex(
           x.shape(), in[1].shape(), *idx, *axis, [&](int64_t i, int64_t off) {
-            std::memcpy(y.raw() + size_t(i) * es, x.raw() + size_t(off) * es, es);
+            std::memcpy(y.raw() + size_t(i) * es, x.raw() + size_t(off) * es,
+                        es);
           }))
     return e;
   out = {std::move(y)};
@@ -196,7 +201,8 @@ llvm::Expected<Reduction> reduction(const Node &n) {
     return Reduction::Max;
   if (r == "min")
     return Reduction::Min;
-  return makeError("reduction \"" + r + "\" is not one of none, add, mul, max, min");
+  return makeError("reduction \"" + r +
+                   "\" is not one of none, add, mul, max, min");
 }
 
 /// dst = dst (op) src for one element of dtype `t`.
@@ -208,11 +214,16 @@ void combine(DType t, Reduction red, uint8_t *dst, const uint8_t *src) {
   auto apply = [red](auto a, auto b) {
     using T = decltype(a);
     switch (red) {
-    case Reduction::Add: return T(a + b);
-    case Reduction::Mul: return T(a * b);
-    case Reduction::Max: return a > b ? a : b;
-    case Reduction::Min: return a < b ? a : b;
-    case Reduction::None: break;
+    case Reduction::Add:
+      return T(a + b);
+    case Reduction::Mul:
+      return T(a * b);
+    case Reduction::Max:
+      return a > b ? a : b;
+    case Reduction::Min:
+      return a < b ? a : b;
+    case Reduction::None:
+      break;
     }
     return b;
   };
@@ -310,13 +321,15 @@ llvm::Error inferGatherND(Node &n) {
   int64_t b = n.getInt("batch_dims");
   int64_t r = int64_t(x.rank()), q = int64_t(ix.rank());
   if (b < 0 || b >= std::min(r, q))
-    return makeError("batch_dims " + llvm::Twine(b) + " must be in [0, min(rank(data), rank(indices)))");
+    return makeError("batch_dims " + llvm::Twine(b) +
+                     " must be in [0, min(rank(data), rank(indices)))");
   int64_t k = ix[size_t(q - 1)];
   if (k < 0)
     return makeError("the last dimension of indices must be static");
   if (k > r - b)
-    return makeError("indices address " + llvm::Twine(k) + " dimensions but data " +
-                     x.str() + " has only " + llvm::Twine(r - b) + " after the batch dims");
+    return makeError("indices address " + llvm::Twine(k) +
+                     " dimensions but data " + x.str() + " has only " +
+                     llvm::Twine(r - b) + " after the batch dims");
   Shape out;
   for (int64_t d = 0; d < q - 1; ++d)
     out.mutableDims().push_back(ix[size_t(d)]);
@@ -328,15 +341,17 @@ llvm::Error inferGatherND(Node &n) {
 
 /// The geometry shared by GatherND and ScatterND (batch_dims b).
 struct NDPlan {
-  int64_t batch = 1;   ///< product of the batch dims
-  int64_t tuples = 1;  ///< index tuples per batch
-  int64_t k = 0;       ///< tuple length
-  int64_t slice = 1;   ///< elements per addressed slice
+  int64_t batch = 1;      ///< product of the batch dims
+  int64_t tuples = 1;     ///< index tuples per batch
+  int64_t k = 0;          ///< tuple length
+  int64_t slice = 1;      ///< elements per addressed slice
   int64_t batchElems = 1; ///< data elements per batch
-  std::vector<int64_t> offsets; ///< per tuple (all batches), element offset in its batch
+  std::vector<int64_t>
+      offsets; ///< per tuple (all batches), element offset in its batch
 };
 
-llvm::Expected<NDPlan> ndPlan(const Shape &x, const Tensor &indices, int64_t b) {
+llvm::Expected<NDPlan> ndPlan(const Shape &x, const Tensor &indices,
+                              int64_t b) {
   const Shape &ix = indices.shape();
   int64_t r = int64_t(x.rank()), q = int64_t(ix.rank());
   if (b < 0 || q == 0 || b >= std::min(r, q))
@@ -347,8 +362,8 @@ llvm::Expected<NDPlan> ndPlan(const Shape &x, const Tensor &indices, int64_t b) 
     return makeError("index tuples are longer than the data rank allows");
   for (int64_t d = 0; d < b; ++d) {
     if (ix[size_t(d)] != x[size_t(d)])
-      return makeError("batch dims of indices " + ix.str() + " and data " + x.str() +
-                       " differ");
+      return makeError("batch dims of indices " + ix.str() + " and data " +
+                       x.str() + " differ");
     p.batch *= x[size_t(d)];
   }
   for (int64_t d = b; d < q - 1; ++d)
@@ -399,7 +414,8 @@ llvm::Error computeGatherND(const Node &n, llvm::ArrayRef<Tensor> in,
     for (int64_t t = 0; t < p->tuples; ++t) {
       int64_t at = bt * p->tuples + t;
       std::memcpy(y.raw() + size_t(at) * chunk,
-                  x.raw() + size_t(bt * p->batchElems + p->offsets[size_t(at)]) * es,
+                  x.raw() +
+                      size_t(bt * p->batchElems + p->offsets[size_t(at)]) * es,
                   chunk);
     }
   out = {std::move(y)};
@@ -417,8 +433,8 @@ llvm::Error inferScatterND(Node &n) {
   if (k >= 0 && k > int64_t(x.rank()))
     return makeError("index tuples are longer than the data rank");
   if (k >= 0 && u.rank() != ix.rank() - 1 + x.rank() - size_t(k))
-    return makeError("updates " + u.str() + " do not match indices " + ix.str() +
-                     " and data " + x.str());
+    return makeError("updates " + u.str() + " do not match indices " +
+                     ix.str() + " and data " + x.str());
   return success();
 }
 
@@ -431,7 +447,8 @@ llvm::Error computeScatterND(const Node &n, llvm::ArrayRef<Tensor> in,
   if (!red)
     return red.takeError();
   if (in[1].shape().rank() == 0 || u.dtype() != x.dtype())
-    return makeError("indices must have rank >= 1 and updates the data's dtype");
+    return makeError(
+        "indices must have rank >= 1 and updates the data's dtype");
   // ScatterND has no batch dims: view data as one batch.
   Shape xs1;
   xs1.mutableDims().push_back(1);
@@ -473,7 +490,8 @@ llvm::Error inferOneHot(Node &n) {
   auto axis = normalizeAxis(n.getInt("axis"), r);
   if (!axis)
     return axis.takeError();
-  if (n.input(2)->shape().numElements() >= 0 && n.input(2)->shape().numElements() != 2)
+  if (n.input(2)->shape().numElements() >= 0 &&
+      n.input(2)->shape().numElements() != 2)
     return makeError("values must hold two elements [off, on]");
   int64_t depth = kDynamicDim;
   if (const Tensor *d = n.input(1)->constantValue()) {
@@ -593,9 +611,11 @@ llvm::Error computeTrilu(const Node &n, llvm::ArrayRef<Tensor> in,
 
 void registerTensorIndexOps(HookTable &t) {
   t[size_t(OpKind::Gather)] = {inferGather, computeGather};
-  t[size_t(OpKind::GatherElements)] = {inferGatherElements, computeGatherElements};
+  t[size_t(OpKind::GatherElements)] = {inferGatherElements,
+                                       computeGatherElements};
   t[size_t(OpKind::GatherND)] = {inferGatherND, computeGatherND};
-  t[size_t(OpKind::ScatterElements)] = {inferScatterElements, computeScatterElements};
+  t[size_t(OpKind::ScatterElements)] = {inferScatterElements,
+                                        computeScatterElements};
   t[size_t(OpKind::ScatterND)] = {inferScatterND, computeScatterND};
   t[size_t(OpKind::OneHot)] = {inferOneHot, computeOneHot};
   t[size_t(OpKind::Trilu)] = {inferTrilu, computeTrilu};

@@ -71,8 +71,9 @@ namespace {
 llvm::Error success() { return llvm::Error::success(); }
 
 /// Copies `in` permuted by `perm` (output dim k = input dim perm[k]).
-Tensor permuted(KernelContext &ctx, const Tensor &in, llvm::ArrayRef<int64_t> viewDims,
-                llvm::ArrayRef<int64_t> perm, const Shape &outShape) {
+Tensor permuted(KernelContext &ctx, const Tensor &in,
+                llvm::ArrayRef<int64_t> viewDims, llvm::ArrayRef<int64_t> perm,
+                const Shape &outShape) {
   Shape view(viewDims);
   auto st = rowStrides(view);
   llvm::SmallVector<int64_t, 8> d, s;
@@ -197,8 +198,8 @@ llvm::Error computeCast(const Node &n, llvm::ArrayRef<Tensor> in,
 //===----------------------------------------------------------------------===//
 
 /// The output shape of Reshape(`in`, `spec`); `in` may have dynamic dims.
-llvm::Expected<Shape> reshapeTarget(const Shape &in, llvm::ArrayRef<int64_t> spec,
-                                    bool allowZero) {
+llvm::Expected<Shape>
+reshapeTarget(const Shape &in, llvm::ArrayRef<int64_t> spec, bool allowZero) {
   Shape out;
   int inferIdx = -1;
   for (size_t i = 0; i < spec.size(); ++i) {
@@ -241,8 +242,8 @@ llvm::Expected<Shape> reshapeTarget(const Shape &in, llvm::ArrayRef<int64_t> spe
       out[size_t(inferIdx)] = *inCount / *knownCount;
     }
   } else if (*inCount >= 0 && *knownCount >= 0 && *inCount != *knownCount) {
-    return makeError("cannot reshape " + in.str() + " (" + llvm::Twine(*inCount) +
-                     " elements) into " + out.str());
+    return makeError("cannot reshape " + in.str() + " (" +
+                     llvm::Twine(*inCount) + " elements) into " + out.str());
   }
   return out;
 }
@@ -264,7 +265,8 @@ llvm::Error inferReshape(Node &n) {
   if (ss.rank() != 1 || ss[0] < 0)
     return makeError("the target shape's length is unknown; the output rank "
                      "cannot be inferred (make the shape a constant)");
-  setOutput(n, 0, x->dtype(), Shape(std::vector<int64_t>(size_t(ss[0]), kDynamicDim)));
+  setOutput(n, 0, x->dtype(),
+            Shape(std::vector<int64_t>(size_t(ss[0]), kDynamicDim)));
   return success();
 }
 
@@ -272,7 +274,8 @@ llvm::Error computeReshape(const Node &n, llvm::ArrayRef<Tensor> in,
                            std::vector<Tensor> &out, KernelContext &) {
   if (llvm::Error e = requireInputs(in, 2))
     return e;
-  auto s = reshapeTarget(in[0].shape(), in[1].toInts(), n.getInt("allowzero") != 0);
+  auto s =
+      reshapeTarget(in[0].shape(), in[1].toInts(), n.getInt("allowzero") != 0);
   if (!s)
     return s.takeError();
   out = {in[0].reshaped(*s)};
@@ -282,8 +285,8 @@ llvm::Error computeReshape(const Node &n, llvm::ArrayRef<Tensor> in,
 llvm::Expected<Shape> flattenShape(const Shape &in, int64_t axis) {
   int64_t r = int64_t(in.rank());
   if (axis < -r || axis > r)
-    return makeError("axis " + llvm::Twine(axis) + " is out of range for rank " +
-                     llvm::Twine(r));
+    return makeError("axis " + llvm::Twine(axis) +
+                     " is out of range for rank " + llvm::Twine(r));
   if (axis < 0)
     axis += r;
   auto a = checkedProduct(in.dims().take_front(size_t(axis)));
@@ -318,7 +321,8 @@ llvm::Error computeFlatten(const Node &n, llvm::ArrayRef<Tensor> in,
 
 /// Squeeze: with `axes`, those dims must be 1 (or dynamic at compile time);
 /// without, every static 1 is removed.
-llvm::Expected<Shape> squeezeShape(const Shape &in, llvm::ArrayRef<int64_t> axes) {
+llvm::Expected<Shape> squeezeShape(const Shape &in,
+                                   llvm::ArrayRef<int64_t> axes) {
   int64_t r = int64_t(in.rank());
   std::vector<bool> drop(size_t(r), false);
   if (axes.empty()) {
@@ -344,7 +348,8 @@ llvm::Expected<Shape> squeezeShape(const Shape &in, llvm::ArrayRef<int64_t> axes
   return out;
 }
 
-llvm::Expected<Shape> unsqueezeShape(const Shape &in, llvm::ArrayRef<int64_t> axes) {
+llvm::Expected<Shape> unsqueezeShape(const Shape &in,
+                                     llvm::ArrayRef<int64_t> axes) {
   int64_t r = int64_t(in.rank() + axes.size());
   if (axes.empty())
     return makeError("axes is empty");
@@ -454,7 +459,8 @@ struct BlockPlan {
   Shape out;
 };
 
-llvm::Expected<BlockPlan> blockPlan(const Node &n, const Shape &x, bool toSpace) {
+llvm::Expected<BlockPlan> blockPlan(const Node &n, const Shape &x,
+                                    bool toSpace) {
   int64_t b = n.getInt("blocksize");
   if (x.rank() != 4)
     return makeError("input must be 4-D (NCHW), got " + x.str());
@@ -466,7 +472,8 @@ llvm::Expected<BlockPlan> blockPlan(const Node &n, const Shape &x, bool toSpace)
   BlockPlan p;
   if (toSpace) {
     if (C >= 0 && C % (b * b) != 0)
-      return makeError("channels " + llvm::Twine(C) + " are not a multiple of blocksize^2");
+      return makeError("channels " + llvm::Twine(C) +
+                       " are not a multiple of blocksize^2");
     int64_t c = div(C, b * b);
     p.out = Shape{N, c, mul(H, b), mul(W, b)};
     if (n.getString("mode") == "CRD") {
@@ -542,7 +549,8 @@ llvm::Error inferConcat(Node &n) {
     const Shape &s = v->shape();
     if (int64_t(s.rank()) != r)
       return makeError("input " + llvm::Twine(i) + " has shape " + s.str() +
-                       " whose rank differs from input 0's " + first->shape().str());
+                       " whose rank differs from input 0's " +
+                       first->shape().str());
     for (int64_t d = 0; d < r; ++d) {
       int64_t a = out[size_t(d)], b = s[size_t(d)];
       if (d == *axis) {
@@ -592,7 +600,8 @@ llvm::Error computeConcat(const Node &n, llvm::ArrayRef<Tensor> in,
   for (const Tensor &t : in) {
     size_t chunk = size_t(t.numElements() / std::max<int64_t>(outer, 1)) * es;
     for (int64_t o = 0; o < outer && chunk; ++o)
-      std::memcpy(y.raw() + size_t(o) * rowBytes + at, t.raw() + size_t(o) * chunk, chunk);
+      std::memcpy(y.raw() + size_t(o) * rowBytes + at,
+                  t.raw() + size_t(o) * chunk, chunk);
     at += chunk;
   }
   out = {std::move(y)};
@@ -601,11 +610,13 @@ llvm::Error computeConcat(const Node &n, llvm::ArrayRef<Tensor> in,
 
 /// Piece sizes along the axis of extent `dim` (kDynamicDim if unknown).
 llvm::Expected<std::vector<int64_t>>
-splitSizes(int64_t dim, unsigned pieces, const std::optional<std::vector<int64_t>> &given) {
+splitSizes(int64_t dim, unsigned pieces,
+           const std::optional<std::vector<int64_t>> &given) {
   if (given) {
     if (given->size() != pieces)
       return makeError("split has " + llvm::Twine(given->size()) +
-                       " sizes but the node has " + llvm::Twine(pieces) + " outputs");
+                       " sizes but the node has " + llvm::Twine(pieces) +
+                       " outputs");
     int64_t sum = 0;
     for (int64_t v : *given) {
       if (v < 0 || v > kMaxElements)
@@ -684,8 +695,8 @@ llvm::Error computeSplit(const Node &n, llvm::ArrayRef<Tensor> in,
     s[size_t(*axis)] = sz;
     Tensor y(x.dtype(), s);
     size_t es = dtypeSize(x.dtype());
-    stridedCopy(ctx, es, s.dims(), st, x.raw() + size_t(at * st[size_t(*axis)]) * es,
-                y.raw());
+    stridedCopy(ctx, es, s.dims(), st,
+                x.raw() + size_t(at * st[size_t(*axis)]) * es, y.raw());
     at += sz;
     out.push_back(std::move(y));
   }
@@ -701,7 +712,8 @@ void registerTensorOps(HookTable &t) {
   set(OpKind::Reshape, inferReshape, computeReshape);
   set(OpKind::Flatten, inferFlatten, computeFlatten);
   set(OpKind::Transpose, inferTranspose, computeTranspose);
-  set(OpKind::Squeeze, inferAxesView<squeezeShape>, computeAxesView<squeezeShape>);
+  set(OpKind::Squeeze, inferAxesView<squeezeShape>,
+      computeAxesView<squeezeShape>);
   set(OpKind::Unsqueeze, inferAxesView<unsqueezeShape>,
       computeAxesView<unsqueezeShape>);
   set(OpKind::Concat, inferConcat, computeConcat);

@@ -43,7 +43,8 @@ llvm::Error computeShape(const Node &n, llvm::ArrayRef<Tensor> in,
     return e;
   const Shape &s = in[0].shape();
   auto [b, e] = shapeRange(n, int64_t(s.rank()));
-  out = {Tensor::fromInts(DType::I64, Shape{e - b}, s.dims().slice(size_t(b), size_t(e - b)))};
+  out = {Tensor::fromInts(DType::I64, Shape{e - b},
+                          s.dims().slice(size_t(b), size_t(e - b)))};
   return success();
 }
 
@@ -100,7 +101,8 @@ llvm::Error inferConstantOfShape(Node &n) {
   if (ss.rank() != 1 || ss[0] < 0)
     return makeError("the shape input's length is unknown; the output rank "
                      "cannot be inferred");
-  setOutput(n, 0, v->dtype(), Shape(std::vector<int64_t>(size_t(ss[0]), kDynamicDim)));
+  setOutput(n, 0, v->dtype(),
+            Shape(std::vector<int64_t>(size_t(ss[0]), kDynamicDim)));
   return success();
 }
 
@@ -153,7 +155,8 @@ llvm::Error inferRange(Node &n) {
       return makeError("start, limit and delta must be scalars");
   }
   int64_t len = kDynamicDim;
-  const Tensor *a = n.input(0)->constantValue(), *b = n.input(1)->constantValue(),
+  const Tensor *a = n.input(0)->constantValue(),
+               *b = n.input(1)->constantValue(),
                *c = n.input(2)->constantValue();
   if (a && b && c && a->numElements() == 1 && b->numElements() == 1 &&
       c->numElements() == 1) {
@@ -173,7 +176,8 @@ llvm::Error computeRange(const Node &n, llvm::ArrayRef<Tensor> in,
   for (unsigned i = 0; i < 3; ++i)
     if (in[i].numElements() != 1 || in[i].dtype() != in[0].dtype())
       return makeError("start, limit and delta must be scalars of one dtype");
-  auto len = rangeLength(in[0].getDouble(0), in[1].getDouble(0), in[2].getDouble(0));
+  auto len =
+      rangeLength(in[0].getDouble(0), in[1].getDouble(0), in[2].getDouble(0));
   if (!len)
     return len.takeError();
   auto yt = allocTensor(in[0].dtype(), Shape{*len});
@@ -188,7 +192,8 @@ llvm::Error computeRange(const Node &n, llvm::ArrayRef<Tensor> in,
       p[i] = T(start + T(i) * delta);
   });
   if (!ok)
-    return makeError("dtype " + dtypeName(y.dtype()) + " is not supported by Range");
+    return makeError("dtype " + dtypeName(y.dtype()) +
+                     " is not supported by Range");
   out = {std::move(y)};
   return success();
 }
@@ -198,7 +203,8 @@ llvm::Error computeRange(const Node &n, llvm::ArrayRef<Tensor> in,
 void registerTensorShapeOps(HookTable &t) {
   t[size_t(OpKind::Shape)] = {inferShape, computeShape};
   t[size_t(OpKind::Size)] = {inferSize, computeSize};
-  t[size_t(OpKind::ConstantOfShape)] = {inferConstantOfShape, computeConstantOfShape};
+  t[size_t(OpKind::ConstantOfShape)] = {inferConstantOfShape,
+                                        computeConstantOfShape};
   t[size_t(OpKind::Range)] = {inferRange, computeRange};
 }
 

@@ -26,12 +26,14 @@ struct SlicePlan {
 
 /// Applies the ONNX clamping rules. `x` may have dynamic dims; their
 /// extents come out dynamic.
-llvm::Expected<SlicePlan> slicePlan(const Shape &x, llvm::ArrayRef<int64_t> starts,
+llvm::Expected<SlicePlan> slicePlan(const Shape &x,
+                                    llvm::ArrayRef<int64_t> starts,
                                     llvm::ArrayRef<int64_t> ends,
                                     std::optional<std::vector<int64_t>> axes,
                                     std::optional<std::vector<int64_t>> steps) {
   size_t r = x.rank(), k = starts.size();
-  if (ends.size() != k || (axes && axes->size() != k) || (steps && steps->size() != k))
+  if (ends.size() != k || (axes && axes->size() != k) ||
+      (steps && steps->size() != k))
     return makeError("starts, ends, axes and steps must have the same length");
   SlicePlan p;
   p.start.assign(r, 0);
@@ -105,7 +107,8 @@ llvm::Error inferSlice(Node &n) {
   if (axesKnown) {
     size_t k = axes ? axes->size() : (starts ? starts->size() : x.rank());
     for (size_t i = 0; i < k; ++i) {
-      auto ax = normalizeAxis(axes ? (*axes)[i] : int64_t(i), int64_t(x.rank()));
+      auto ax =
+          normalizeAxis(axes ? (*axes)[i] : int64_t(i), int64_t(x.rank()));
       if (!ax)
         return ax.takeError();
       out[size_t(*ax)] = kDynamicDim;
@@ -118,7 +121,8 @@ llvm::Error inferSlice(Node &n) {
   return success();
 }
 
-std::optional<std::vector<int64_t>> optInts(llvm::ArrayRef<Tensor> in, size_t i) {
+std::optional<std::vector<int64_t>> optInts(llvm::ArrayRef<Tensor> in,
+                                            size_t i) {
   if (i < in.size() && in[i].isValid())
     return in[i].toInts();
   return std::nullopt;
@@ -164,7 +168,8 @@ llvm::Expected<PadMode> padMode(const Node &n) {
     return PadMode::Edge;
   if (m == "wrap")
     return PadMode::Wrap;
-  return makeError("mode \"" + m + "\" is not one of constant, reflect, edge, wrap");
+  return makeError("mode \"" + m +
+                   "\" is not one of constant, reflect, edge, wrap");
 }
 
 /// Per data dimension: elements added before and after (negative crops).
@@ -189,14 +194,15 @@ llvm::Expected<PadPlan> padPlan(size_t rank, llvm::ArrayRef<int64_t> pads,
       ax.push_back(int64_t(i));
   }
   if (pads.size() != 2 * ax.size())
-    return makeError("pads has " + llvm::Twine(pads.size()) + " entries; expected " +
-                     llvm::Twine(2 * ax.size()));
+    return makeError("pads has " + llvm::Twine(pads.size()) +
+                     " entries; expected " + llvm::Twine(2 * ax.size()));
   PadPlan p;
   p.before.assign(rank, 0);
   p.after.assign(rank, 0);
   for (size_t i = 0; i < ax.size(); ++i) {
     int64_t b = pads[i], a = pads[i + ax.size()];
-    if (b < -kMaxElements || b > kMaxElements || a < -kMaxElements || a > kMaxElements)
+    if (b < -kMaxElements || b > kMaxElements || a < -kMaxElements ||
+        a > kMaxElements)
       return makeError("pad amount is out of range");
     p.before[size_t(ax[i])] = b;
     p.after[size_t(ax[i])] = a;
@@ -211,8 +217,8 @@ llvm::Expected<Shape> paddedShape(const Shape &x, const PadPlan &p) {
       continue;
     int64_t v = x[d] + p.before[d] + p.after[d];
     if (v < 0)
-      return makeError("pads crop dimension " + llvm::Twine(d) + " of " + x.str() +
-                       " below zero");
+      return makeError("pads crop dimension " + llvm::Twine(d) + " of " +
+                       x.str() + " below zero");
     out[d] = v;
   }
   return out;
@@ -343,29 +349,30 @@ llvm::Error computePad(const Node &n, llvm::ArrayRef<Tensor> in,
     int64_t rows = total / inner;
     const std::vector<int64_t> &im = maps[r - 1];
     int64_t is = st[r - 1];
-    ctx.parallelFor(rows, std::max<int64_t>(1, 16384 / inner), [&](int64_t rb, int64_t re) {
-      for (int64_t row = rb; row < re; ++row) {
-        int64_t off = 0, rem = row;
-        bool isPad = false;
-        for (size_t d = r - 1; d-- > 0;) {
-          int64_t o = rem % (*os)[d];
-          rem /= (*os)[d];
-          int64_t s = maps[d][size_t(o)];
-          isPad |= s < 0;
-          off += s * st[d];
-        }
-        U *drow = dst + row * inner;
-        if (isPad) {
-          std::fill(drow, drow + inner, fill);
-          continue;
-        }
-        const U *srow = src + off;
-        for (int64_t i = 0; i < inner; ++i) {
-          int64_t s = im[size_t(i)];
-          drow[i] = s < 0 ? fill : srow[s * is];
-        }
-      }
-    });
+    ctx.parallelFor(rows, std::max<int64_t>(1, 16384 / inner),
+                    [&](int64_t rb, int64_t re) {
+                      for (int64_t row = rb; row < re; ++row) {
+                        int64_t off = 0, rem = row;
+                        bool isPad = false;
+                        for (size_t d = r - 1; d-- > 0;) {
+                          int64_t o = rem % (*os)[d];
+                          rem /= (*os)[d];
+                          int64_t s = maps[d][size_t(o)];
+                          isPad |= s < 0;
+                          off += s * st[d];
+                        }
+                        U *drow = dst + row * inner;
+                        if (isPad) {
+                          std::fill(drow, drow + inner, fill);
+                          continue;
+                        }
+                        const U *srow = src + off;
+                        for (int64_t i = 0; i < inner; ++i) {
+                          int64_t s = im[size_t(i)];
+                          drow[i] = s < 0 ? fill : srow[s * is];
+                        }
+                      }
+                    });
   });
   out = {std::move(y)};
   return success();
@@ -375,7 +382,8 @@ llvm::Error computePad(const Node &n, llvm::ArrayRef<Tensor> in,
 // Expand, Tile
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<Shape> expandShape(const Shape &x, llvm::ArrayRef<int64_t> dims) {
+llvm::Expected<Shape> expandShape(const Shape &x,
+                                  llvm::ArrayRef<int64_t> dims) {
   for (int64_t d : dims)
     if (d < 0)
       return makeError("shape entry " + llvm::Twine(d) + " is negative");
@@ -441,7 +449,8 @@ llvm::Error computeExpand(const Node &n, llvm::ArrayRef<Tensor> in,
 llvm::Expected<Shape> tileShape(const Shape &x, llvm::ArrayRef<int64_t> reps) {
   if (reps.size() != x.rank())
     return makeError("repeats has " + llvm::Twine(reps.size()) +
-                     " entries but the input has rank " + llvm::Twine(x.rank()));
+                     " entries but the input has rank " +
+                     llvm::Twine(x.rank()));
   Shape out = x;
   for (size_t d = 0; d < x.rank(); ++d) {
     if (reps[d] < 0)

@@ -6,9 +6,11 @@ using namespace onntc;
 using namespace onntc::test;
 using O = Operand;
 
-TEST_CASE("Add: same shape, scalar, per-channel and two-sided broadcast", "[ir][elementwise]") {
+TEST_CASE("Add: same shape, scalar, per-channel and two-sided broadcast",
+          "[ir][elementwise]") {
   Tensor a = f32({2, 3}, {1, 2, 3, 4, 5, 6});
-  checkClose(run1(OpKind::Add, {O::in(a), O::in(f32({2, 3}, {10, 20, 30, 40, 50, 60}))}),
+  checkClose(run1(OpKind::Add,
+                  {O::in(a), O::in(f32({2, 3}, {10, 20, 30, 40, 50, 60}))}),
              {11, 22, 33, 44, 55, 66});
   // Scalar on either side.
   checkClose(run1(OpKind::Add, {O::in(a), O::in(Tensor::scalarFloat(0.5f))}),
@@ -17,8 +19,9 @@ TEST_CASE("Add: same shape, scalar, per-channel and two-sided broadcast", "[ir][
              {9, 8, 7, 6, 5, 4});
   // Per-channel: [1,3,2,2] + [3,1,1].
   Tensor x = f32({1, 3, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-  checkClose(run1(OpKind::Add, {O::in(x), O::in(f32({3, 1, 1}, {100, 200, 300}))}),
-             {100, 101, 102, 103, 204, 205, 206, 207, 308, 309, 310, 311});
+  checkClose(
+      run1(OpKind::Add, {O::in(x), O::in(f32({3, 1, 1}, {100, 200, 300}))}),
+      {100, 101, 102, 103, 204, 205, 206, 207, 308, 309, 310, 311});
   // Both sides broadcast: [3,1] * [1,4] -> [3,4].
   Tensor y = run1(OpKind::Mul, {O::in(f32({3, 1}, {1, 2, 3})),
                                 O::in(f32({1, 4}, {1, 10, 100, 1000}))});
@@ -31,7 +34,8 @@ TEST_CASE("Add: same shape, scalar, per-channel and two-sided broadcast", "[ir][
   checkClose(z, {10, 11, 12, 20, 21, 22, 33, 34, 35, 43, 44, 45});
 }
 
-TEST_CASE("large broadcasts match a naive loop on several threads", "[ir][elementwise]") {
+TEST_CASE("large broadcasts match a naive loop on several threads",
+          "[ir][elementwise]") {
   // [2,64,24,24] - [64,1,1] (per channel) and [2,64,24,24] * [24] (last axis).
   const int64_t N = 2, C = 64, H = 24, W = 24;
   std::vector<float> xv(size_t(N * C * H * W)), cv(C), wv(W);
@@ -44,7 +48,8 @@ TEST_CASE("large broadcasts match a naive loop on several threads", "[ir][elemen
   Tensor x = f32({N, C, H, W}, xv);
   Tensor sub = run1(OpKind::Sub, {O::in(x), O::in(f32({C, 1, 1}, cv))});
   Tensor mul = run1(OpKind::Mul, {O::in(x), O::in(f32({W}, wv))});
-  Tensor mx = run1(OpKind::Max, {O::in(x), O::in(f32({C, 1, 1}, cv)), O::in(f32({W}, wv))});
+  Tensor mx = run1(OpKind::Max,
+                   {O::in(x), O::in(f32({C, 1, 1}, cv)), O::in(f32({W}, wv))});
   bool okSub = true, okMul = true, okMax = true;
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t c = (i / (H * W)) % C, w = i % W;
@@ -71,7 +76,8 @@ TEST_CASE("broadcast layout merges dimensions", "[ir][elementwise]") {
   CHECK(same.dims.size() == 1);
 }
 
-TEST_CASE("integer arithmetic: Div truncates, Mod both modes, Pow", "[ir][elementwise]") {
+TEST_CASE("integer arithmetic: Div truncates, Mod both modes, Pow",
+          "[ir][elementwise]") {
   Tensor a = ints(DType::I32, {4}, {7, -7, 7, -7});
   Tensor b = ints(DType::I32, {4}, {2, 2, -2, -2});
   CHECK(intsOf(run1(OpKind::Div, {O::in(a), O::in(b)})) ==
@@ -84,9 +90,11 @@ TEST_CASE("integer arithmetic: Div truncates, Mod both modes, Pow", "[ir][elemen
   Tensor y = ints(DType::I64, {6}, {2, -3, 8, -2, 3, 5});
   CHECK(intsOf(run1(OpKind::Mod, {O::in(x), O::in(y)})) ==
         std::vector<int64_t>{0, -2, 5, 0, 2, 3});
-  CHECK(intsOf(run1(OpKind::Mod, {O::in(x), O::in(y)}, {{"fmod", int64_t(1)}})) ==
-        std::vector<int64_t>{0, 1, 5, 0, -1, 3});
-  checkClose(run1(OpKind::Mod, {O::in(f32({2}, {-7, 7})), O::in(f32({2}, {3, -3}))},
+  CHECK(
+      intsOf(run1(OpKind::Mod, {O::in(x), O::in(y)}, {{"fmod", int64_t(1)}})) ==
+      std::vector<int64_t>{0, 1, 5, 0, -1, 3});
+  checkClose(run1(OpKind::Mod,
+                  {O::in(f32({2}, {-7, 7})), O::in(f32({2}, {3, -3}))},
                   {{"fmod", int64_t(1)}}),
              {-1, 1});
   CHECK(intsOf(run1(OpKind::Pow, {O::in(ints(DType::I64, {3}, {1, 2, 3})),
@@ -115,21 +123,28 @@ TEST_CASE("comparisons and logic give bool", "[ir][elementwise]") {
   CHECK(intsOf(g) == std::vector<int64_t>{0, 0, 1, 0});
   CHECK(intsOf(run1(OpKind::LessOrEqual, {O::in(a), O::in(b)})) ==
         std::vector<int64_t>{1, 1, 0, 0});
-  CHECK(intsOf(run1(OpKind::Equal, {O::in(ints(DType::I64, {3}, {1, 5, 7})),
-                                    O::in(ints(DType::I64, {3}, {1, 4, 7}))})) ==
-        std::vector<int64_t>{1, 0, 1});
-  CHECK(intsOf(run1(OpKind::Equal, {O::in(bools({2}, {1, 0})), O::in(bools({2}, {1, 1}))})) ==
+  CHECK(
+      intsOf(run1(OpKind::Equal, {O::in(ints(DType::I64, {3}, {1, 5, 7})),
+                                  O::in(ints(DType::I64, {3}, {1, 4, 7}))})) ==
+      std::vector<int64_t>{1, 0, 1});
+  CHECK(intsOf(run1(OpKind::Equal,
+                    {O::in(bools({2}, {1, 0})), O::in(bools({2}, {1, 1}))})) ==
         std::vector<int64_t>{1, 0});
   Tensor p = bools({2, 2}, {0, 0, 1, 1}), q = bools({2}, {0, 1});
-  CHECK(intsOf(run1(OpKind::And, {O::in(p), O::in(q)})) == std::vector<int64_t>{0, 0, 0, 1});
-  CHECK(intsOf(run1(OpKind::Or, {O::in(p), O::in(q)})) == std::vector<int64_t>{0, 1, 1, 1});
-  CHECK(intsOf(run1(OpKind::Xor, {O::in(p), O::in(q)})) == std::vector<int64_t>{0, 1, 1, 0});
-  CHECK(intsOf(run1(OpKind::BitShift, {O::in(ints(DType::U8, {3}, {1, 16, 255})),
-                                       O::in(ints(DType::U8, {3}, {2, 3, 9}))},
+  CHECK(intsOf(run1(OpKind::And, {O::in(p), O::in(q)})) ==
+        std::vector<int64_t>{0, 0, 0, 1});
+  CHECK(intsOf(run1(OpKind::Or, {O::in(p), O::in(q)})) ==
+        std::vector<int64_t>{0, 1, 1, 1});
+  CHECK(intsOf(run1(OpKind::Xor, {O::in(p), O::in(q)})) ==
+        std::vector<int64_t>{0, 1, 1, 0});
+  CHECK(intsOf(run1(OpKind::BitShift,
+                    {O::in(ints(DType::U8, {3}, {1, 16, 255})),
+                     O::in(ints(DType::U8, {3}, {2, 3, 9}))},
                     {{"direction", std::string("LEFT")}})) ==
         std::vector<int64_t>{4, 128, 0});
-  CHECK(intsOf(run1(OpKind::BitShift, {O::in(ints(DType::U16, {2}, {256, 7})),
-                                       O::in(ints(DType::U16, {1}, {1}))},
+  CHECK(intsOf(run1(OpKind::BitShift,
+                    {O::in(ints(DType::U16, {2}, {256, 7})),
+                     O::in(ints(DType::U16, {1}, {1}))},
                     {{"direction", std::string("RIGHT")}})) ==
         std::vector<int64_t>{128, 3});
 }
@@ -140,8 +155,11 @@ TEST_CASE("variadic Max/Min/Sum/Mean and PRelu", "[ir][elementwise]") {
   CHECK(mx.shape() == Shape{2, 3});
   checkClose(mx, {3, 5, NAN, 10, 10, NAN});
   checkClose(run1(OpKind::Min, {O::in(a), O::in(b)}), {1, 3, NAN});
-  checkClose(run1(OpKind::Sum, {O::in(f32({2}, {1, 2})), O::in(b), O::in(b)}), {7, 8});
-  checkClose(run1(OpKind::Mean, {O::in(f32({2}, {1, 2})), O::in(f32({2}, {3, 6}))}), {2, 4});
+  checkClose(run1(OpKind::Sum, {O::in(f32({2}, {1, 2})), O::in(b), O::in(b)}),
+             {7, 8});
+  checkClose(
+      run1(OpKind::Mean, {O::in(f32({2}, {1, 2})), O::in(f32({2}, {3, 6}))}),
+      {2, 4});
   checkClose(run1(OpKind::Sum, {O::in(f32({2}, {1, 2}))}), {1, 2});
   CHECK(intsOf(run1(OpKind::Mean, {O::in(ints(DType::I32, {2}, {1, 4})),
                                    O::in(ints(DType::I32, {2}, {2, 4}))})) ==
@@ -153,15 +171,18 @@ TEST_CASE("variadic Max/Min/Sum/Mean and PRelu", "[ir][elementwise]") {
 
 TEST_CASE("Where selects any dtype with broadcast", "[ir][elementwise]") {
   Tensor c = bools({2, 1}, {1, 0});
-  Tensor y = run1(OpKind::Where, {O::in(c), O::in(ints(DType::I64, {2}, {1, 2})),
-                                  O::in(ints(DType::I64, {}, {-9}))});
+  Tensor y =
+      run1(OpKind::Where, {O::in(c), O::in(ints(DType::I64, {2}, {1, 2})),
+                           O::in(ints(DType::I64, {}, {-9}))});
   CHECK(y.shape() == Shape{2, 2});
   CHECK(intsOf(y) == std::vector<int64_t>{1, 2, -9, -9});
-  checkClose(run1(OpKind::Where, {O::in(bools({3}, {0, 1, 0})), O::in(f32({3}, {1, 2, 3})),
-                                  O::in(f32({3}, {4, 5, 6}))}),
+  checkClose(run1(OpKind::Where,
+                  {O::in(bools({3}, {0, 1, 0})), O::in(f32({3}, {1, 2, 3})),
+                   O::in(f32({3}, {4, 5, 6}))}),
              {4, 2, 6});
-  CHECK(intsOf(run1(OpKind::Where, {O::in(bools({2}, {0, 1})), O::in(bools({2}, {1, 1})),
-                                    O::in(bools({2}, {0, 0}))})) ==
+  CHECK(intsOf(run1(OpKind::Where,
+                    {O::in(bools({2}, {0, 1})), O::in(bools({2}, {1, 1})),
+                     O::in(bools({2}, {0, 0}))})) ==
         std::vector<int64_t>{0, 1});
 }
 
@@ -171,7 +192,8 @@ TEST_CASE("half types compute through f32", "[ir][elementwise]") {
   Tensor s = run1(OpKind::Add, {O::in(a), O::in(b)});
   CHECK(s.dtype() == DType::F16);
   checkClose(s, {1.75f, -1.75f, 1000.0f});
-  Tensor bf = run1(OpKind::Mul, {O::in(a.castTo(DType::BF16)), O::in(b.castTo(DType::BF16))});
+  Tensor bf = run1(OpKind::Mul, {O::in(a.castTo(DType::BF16)),
+                                 O::in(b.castTo(DType::BF16))});
   CHECK(bf.dtype() == DType::BF16);
   checkClose(bf, {0.375f, -0.5f, 250}, 1e-2f);
   Tensor lt = run1(OpKind::Less, {O::in(a), O::in(b)});
@@ -181,26 +203,35 @@ TEST_CASE("half types compute through f32", "[ir][elementwise]") {
 
 TEST_CASE("elementwise errors", "[ir][elementwise]") {
   // Incompatible broadcast: inference and the kernel both refuse.
-  std::string e = inferError(OpKind::Add, {O::typed(DType::F32, {2, 3}), O::typed(DType::F32, {4})});
+  std::string e = inferError(
+      OpKind::Add, {O::typed(DType::F32, {2, 3}), O::typed(DType::F32, {4})});
   CHECK_THAT(e, Catch::Contains("cannot be broadcast"));
   {
-    OneOp op(OpKind::Add, {O::typed(DType::F32, {2, 3}), O::typed(DType::F32, {3})}, {});
+    OneOp op(OpKind::Add,
+             {O::typed(DType::F32, {2, 3}), O::typed(DType::F32, {3})}, {});
     KernelContext ctx(1);
-    auto r = runNode(*op.node, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 2})}, ctx);
+    auto r = runNode(*op.node,
+                     {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({2}, {1, 2})}, ctx);
     REQUIRE(!r);
-    CHECK_THAT(llvm::toString(r.takeError()), Catch::Contains("cannot be broadcast"));
+    CHECK_THAT(llvm::toString(r.takeError()),
+               Catch::Contains("cannot be broadcast"));
   }
-  CHECK_THAT(inferError(OpKind::Add, {O::typed(DType::F32, {2}), O::typed(DType::I32, {2})}),
+  CHECK_THAT(inferError(OpKind::Add,
+                        {O::typed(DType::F32, {2}), O::typed(DType::I32, {2})}),
              Catch::Contains("insert a Cast"));
-  CHECK_THAT(inferError(OpKind::Add, {O::typed(DType::Bool, {2}), O::typed(DType::Bool, {2})}),
+  CHECK_THAT(inferError(OpKind::Add, {O::typed(DType::Bool, {2}),
+                                      O::typed(DType::Bool, {2})}),
              Catch::Contains("expected one of"));
-  CHECK_THAT(inferError(OpKind::And, {O::typed(DType::F32, {2}), O::typed(DType::F32, {2})}),
+  CHECK_THAT(inferError(OpKind::And,
+                        {O::typed(DType::F32, {2}), O::typed(DType::F32, {2})}),
              Catch::Contains("bool"));
-  CHECK_THAT(inferError(OpKind::BitShift, {O::typed(DType::U8, {2}), O::typed(DType::U8, {2})},
+  CHECK_THAT(inferError(OpKind::BitShift,
+                        {O::typed(DType::U8, {2}), O::typed(DType::U8, {2})},
                         {{"direction", std::string("UP")}}),
              Catch::Contains("LEFT"));
-  CHECK_THAT(inferError(OpKind::Where, {O::typed(DType::F32, {2}), O::typed(DType::F32, {2}),
-                                        O::typed(DType::F32, {2})}),
+  CHECK_THAT(inferError(OpKind::Where,
+                        {O::typed(DType::F32, {2}), O::typed(DType::F32, {2}),
+                         O::typed(DType::F32, {2})}),
              Catch::Contains("bool"));
   // Dynamic dims propagate.
   TensorType t = inferred(OpKind::Add, {O::typed(DType::F32, {kDynamicDim, 3}),
@@ -209,11 +240,13 @@ TEST_CASE("elementwise errors", "[ir][elementwise]") {
 }
 
 TEST_CASE("every elementwise op has hooks", "[ir][elementwise]") {
-  for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Pow,
-                   OpKind::PRelu, OpKind::Equal, OpKind::Greater, OpKind::GreaterOrEqual,
-                   OpKind::Less, OpKind::LessOrEqual, OpKind::And, OpKind::Or, OpKind::Xor,
-                   OpKind::BitShift, OpKind::Mod, OpKind::Max, OpKind::Min, OpKind::Sum,
-                   OpKind::Mean, OpKind::Where}) {
+  for (OpKind k : {OpKind::Add,   OpKind::Sub,         OpKind::Mul,
+                   OpKind::Div,   OpKind::Pow,         OpKind::PRelu,
+                   OpKind::Equal, OpKind::Greater,     OpKind::GreaterOrEqual,
+                   OpKind::Less,  OpKind::LessOrEqual, OpKind::And,
+                   OpKind::Or,    OpKind::Xor,         OpKind::BitShift,
+                   OpKind::Mod,   OpKind::Max,         OpKind::Min,
+                   OpKind::Sum,   OpKind::Mean,        OpKind::Where}) {
     INFO(opInfo(k).name.str());
     CHECK(opHooks(k).infer);
     CHECK(opHooks(k).compute);

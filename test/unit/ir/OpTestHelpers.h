@@ -61,8 +61,8 @@ struct OneOp {
   Node *node = nullptr;
   std::vector<Tensor> feeds;
 
-  OneOp(OpKind k, const std::vector<Operand> &ops, const std::vector<Attr> &attrs,
-        unsigned numOutputs = 1) {
+  OneOp(OpKind k, const std::vector<Operand> &ops,
+        const std::vector<Attr> &attrs, unsigned numOutputs = 1) {
     std::vector<Value *> ins;
     for (size_t i = 0; i < ops.size(); ++i) {
       const Operand &o = ops[i];
@@ -127,7 +127,9 @@ struct OneOp {
       FAIL(llvm::toString((x).takeError()));                                   \
   } while (0)
 
-inline Tensor f32(Shape s, std::vector<float> v) { return Tensor::fromFloats(s, v); }
+inline Tensor f32(Shape s, std::vector<float> v) {
+  return Tensor::fromFloats(s, v);
+}
 inline Tensor ints(DType d, Shape s, std::vector<int64_t> v) {
   return Tensor::fromInts(d, s, v);
 }
@@ -183,8 +185,8 @@ inline std::string runError(OpKind k, const std::vector<Operand> &ops,
 
 /// The inferred output type, failing the test on error.
 inline TensorType inferred(OpKind k, const std::vector<Operand> &ops,
-                           const std::vector<Attr> &attrs = {}, unsigned out = 0,
-                           unsigned numOutputs = 1) {
+                           const std::vector<Attr> &attrs = {},
+                           unsigned out = 0, unsigned numOutputs = 1) {
   OneOp op(k, ops, attrs, numOutputs);
   if (llvm::Error e = op.infer())
     FAIL(llvm::toString(std::move(e)));
