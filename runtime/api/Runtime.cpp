@@ -330,14 +330,22 @@ Context::selectStage(size_t netIdx, llvm::ArrayRef<Shape> shapes) const {
     const Shape &have = d.stages[s].inputShapes[0];
     if (have.size() != want.size())
       continue;
-    bool fits = true;
+    bool fits = true, exact = true;
     uint64_t cost = 1;
     for (size_t k = 0; k < have.size() && fits; ++k) {
       fits = have[k] >= want[k];
-      if (fits && have[k] > want[k])
+      if (fits && have[k] > want[k]) {
+        exact = false;
         cost *= have[k] - want[k];
+      }
     }
-    if (fits && (!best || cost < bestCost)) {
+    if (!fits)
+      continue;
+    // An exact fit wins at once; otherwise the smallest product of the
+    // non-zero differences, the earlier stage on a tie.
+    if (exact)
+      return s;
+    if (!best || cost < bestCost) {
       best = s;
       bestCost = cost;
     }

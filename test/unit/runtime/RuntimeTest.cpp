@@ -155,9 +155,28 @@ TEST_CASE("dynamic stage selection picks the closest larger stage",
   CHECK(ok(ctx.selectStage(0, {{2, 8, 1, 1}})) == 0);
   CHECK(ok(ctx.selectStage(0, {{4, 8, 1, 1}})) == 0);
   CHECK(ok(ctx.selectStage(0, {{9, 8, 1, 1}})) == 1);
+  CHECK(ok(ctx.selectStage(0, {{16, 8, 1, 1}})) == 1);
   std::string e = errText(ctx.selectStage(0, {{17, 8, 1, 1}}).takeError());
   CHECK(e.find("exceeds every stage") != std::string::npos);
   CHECK(static_cast<bool>(ctx.selectStage(0, {{4, 8}}).takeError()));
+
+  // Stages [5,8,1,1] then [4,8,1,1]: for 4 the first differs by 1 and the
+  // second fits exactly; the exact fit wins although it comes later.
+  SampleModel m2 = makeModel(isa::getBM1684XTarget());
+  addDynamicNet(m2, "dyn");
+  bmodel::StageInfo four = m2.info.nets[0].stages[0];
+  m2.info.nets[0].stages[0].inputs[0].shapes = {{5, 8, 1, 1}};
+  m2.info.nets[0].stages.push_back(four);
+  Context ctx2;
+  ok(ctx2.loadBModelData(ok(serialize(m2)), "dyn2.bmodel"));
+  CHECK(ok(ctx2.selectStage(0, {{4, 8, 1, 1}})) == 1);
+  CHECK(ok(ctx2.selectStage(0, {{5, 8, 1, 1}})) == 0);
+  // 3: differences 2 and 1. [3,7]: products 2*1 and 1*1.
+  CHECK(ok(ctx2.selectStage(0, {{3, 8, 1, 1}})) == 1);
+  CHECK(ok(ctx2.selectStage(0, {{3, 7, 1, 1}})) == 1);
+  // [4,7]: products 1*1 (stage 0) and 1 (stage 1): the earlier stage wins
+  // the tie.
+  CHECK(ok(ctx2.selectStage(0, {{4, 7, 1, 1}})) == 0);
 }
 
 TEST_CASE("nets the runtime cannot run give an error naming the net",
