@@ -10,8 +10,8 @@
 # output_ref_data.dat with both oracles (cosine >= 0.99999 with each).
 # Prints one line per model and ends with exactly "e2e: N passed, M failed".
 # Models that Debian's torch cannot export are listed as SKIP with the reason
-# and are counted in neither number. By default every model runs (about 10
-# minutes on 2 cores with the exports, 4-5 minutes once the exports are
+# and are counted in neither number. By default every model runs (8 minutes
+# on a busy 2-core machine with the exports, under 2 minutes once they are
 # cached); --quick leaves out the slowest (QUICK_SKIP below). bmneto's output folder
 # (weights included) is deleted after a pass unless --keep is given.
 set -uo pipefail
@@ -134,6 +134,15 @@ pass=0
 fail=0
 skipped=0
 failed_names=()
+
+# The comparator must be able to fail (perturbed, NaN, swapped, short data).
+if "$PY" "$HERE/selftest_compare.py"; then
+  echo "PASS compare-selftest"
+  pass=$((pass + 1))
+else
+  echo "FAIL compare-selftest (compare.py accepts wrong outputs or rejects right ones)"
+  fail=$((fail + 1)); failed_names+=(compare-selftest)
+fi
 for m in "${selected[@]}"; do
   dir="$CACHE/$m"
   out="$WORK/$m"
