@@ -176,7 +176,7 @@ llvm::Error Parser::node(Graph &g) {
       const char *at = cur_;
       if (!consumeIf('%'))
         return failHere("expected a result name '%name'" + describeHere());
-      auto nm = symbol("after '%'");
+      auto nm = valueName();
       if (!nm)
         return nm.takeError();
       if (g.findValue(*nm) || llvm::is_contained(outNames, *nm))
@@ -235,7 +235,7 @@ llvm::Error Parser::node(Graph &g) {
         if (!consumeIf('%'))
           return failHere("expected an operand '%name' or 'none'" +
                           describeHere());
-        auto nm = symbol("after '%'");
+        auto nm = valueName();
         if (!nm)
           return nm.takeError();
         Value *v = g.findValue(*nm);
@@ -367,7 +367,7 @@ llvm::Error Parser::graph(Graph &gr) {
       if (!consumeIf('%'))
         return failHere("expected a graph input '%name: type'" +
                         describeHere());
-      auto nm = symbol("after '%'");
+      auto nm = valueName();
       if (!nm)
         return nm.takeError();
       if (g->findValue(*nm))
@@ -393,7 +393,7 @@ llvm::Error Parser::graph(Graph &gr) {
       const char *at = cur_;
       if (!consumeIf('%'))
         return failHere("expected a graph output '%name'" + describeHere());
-      auto nm = symbol("after '%'");
+      auto nm = valueName();
       if (!nm)
         return nm.takeError();
       outs.push_back({std::move(*nm), at});

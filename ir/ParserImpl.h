@@ -125,6 +125,8 @@ private:
   }
 
   llvm::Expected<std::string> stringLiteral(const llvm::Twine &context);
+  /// A value's name after `%`; never empty.
+  llvm::Expected<std::string> valueName();
   /// A bare or quoted name after `%` / `@`.
   llvm::Expected<std::string> symbol(const llvm::Twine &context);
   /// A numeric token: [-+]?[0-9.eE+-]* or inf/nan; empty if none.

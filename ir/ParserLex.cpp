@@ -56,6 +56,14 @@ llvm::Expected<std::string> Parser::symbol(const llvm::Twine &context) {
   return std::string(s, cur_);
 }
 
+llvm::Expected<std::string> Parser::valueName() {
+  const char *at = cur_;
+  auto nm = symbol("after '%'");
+  if (nm && nm->empty())
+    return fail(at, "a value name cannot be empty");
+  return nm;
+}
+
 llvm::StringRef Parser::numberToken() {
   skipSpace();
   const char *s = cur_;

@@ -181,6 +181,8 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
     uint32_t crc = 0;
     if (!r.u8(code) || !r.u8(rank) || !r.u16(reserved) || !r.u32(crc))
       return fail(where + " runs past the end of the index");
+    if (reserved != 0)
+      return fail(where + " has non-zero reserved bits");
     std::optional<DType> dt = dtypeFromFileCode(code);
     if (!dt)
       return fail(where + " has unknown element type code " +
@@ -227,6 +229,9 @@ WeightsFile::fromBuffer(llvm::StringRef data, llvm::StringRef displayName) {
   if (r.pos() != indexOffset + indexSize)
     return fail("index has " + llvm::Twine(indexOffset + indexSize - r.pos()) +
                 " trailing bytes");
+  for (uint64_t i = indexOffset + indexSize; i < dataOffset; ++i)
+    if (data[i] != 0)
+      return fail("padding before the data region is not zero");
   return wf;
 }
 

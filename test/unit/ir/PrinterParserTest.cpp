@@ -234,6 +234,15 @@ TEST_CASE("every op of Ops.def prints and parses back", "[ir][text]") {
 }
 
 TEST_CASE("absurd sizes and nesting are errors, not crashes", "[ir][text]") {
+  CHECK(
+      parseErr(
+          "module @m\ngraph (%x: tensor<2xf32>) -> () {\n  %\"\" = relu(%x) : "
+          "tensor<2xf32>\n}\n")
+          .find("3:4: error: a value name cannot be empty") !=
+      std::string::npos);
+  CHECK(parseErr("module @m\ngraph (%\"\": tensor<2xf32>) -> () {\n}\n")
+            .find("2:9: error: a value name cannot be empty") !=
+        std::string::npos);
   CHECK(parseErr(
             "module @m\ngraph () -> (%c) {\n  %c = constant dense<\"0x00\"> : "
             "tensor<99999999999x99999999999xf32>\n}\n")
