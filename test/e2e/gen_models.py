@@ -44,6 +44,20 @@ MODELS = {
     "swin_t": ({}, 224),
 }
 
+# The same architectures exported differently, for the importer and the
+# passes: name -> (torchvision model, opset, keep BatchNorm). Opset 17 exports
+# HardSwish and LayerNormalization as single ops where opset 13 decomposes
+# them; "keep BatchNorm" exports with TrainingMode.PRESERVE (the model is in
+# eval mode), so torch does not fold BatchNormalization into the Conv and our
+# FoldBatchNorm pass has to.
+VARIANTS = {
+    "resnet18_opset9": ("resnet18", 9, False),
+    "resnet18_bn": ("resnet18", 13, True),
+    "mobilenet_v2_bn": ("mobilenet_v2", 13, True),
+    "mobilenet_v3_large_opset17": ("mobilenet_v3_large", 17, False),
+    "convnext_tiny_opset17": ("convnext_tiny", 17, False),
+}
+
 SEED = 20260422
 
 
@@ -100,7 +114,10 @@ def export_one(name, out_dir, opset):
     import torch
     import torchvision
 
-    kwargs, hw = MODELS[name]
+    arch, keep_bn = name, False
+    if name in VARIANTS:
+        arch, opset, keep_bn = VARIANTS[name]
+    kwargs, hw = MODELS[arch]
     os.makedirs(out_dir, exist_ok=True)
     for stale in ("model.onnx", "input.npy", "torch_out.npy", "meta.json",
                   "export_failed.txt"):
@@ -109,7 +126,7 @@ def export_one(name, out_dir, opset):
             os.remove(p)
 
     torch.manual_seed(SEED)
-    ctor = getattr(torchvision.models, name)
+    ctor = getattr(torchvision.models, arch)
     model = ctor(weights=None, **kwargs)
     undegenerate(model, torch.Generator().manual_seed(SEED + 3))
     calibrate_norm_stats(model, torch.Generator().manual_seed(SEED + 1), hw)
@@ -135,12 +152,15 @@ def export_one(name, out_dir, opset):
     with torch.enable_grad():
         torch.onnx.export(model, xt, tmp, opset_version=opset,
                           input_names=["input"], output_names=["output"],
-                          do_constant_folding=True)
+                          do_constant_folding=True,
+                          training=(torch.onnx.TrainingMode.PRESERVE if keep_bn
+                                    else torch.onnx.TrainingMode.EVAL))
     export_s = time.time() - t0
     os.replace(tmp, os.path.join(out_dir, "model.onnx"))
     np.save(os.path.join(out_dir, "input.npy"), x)
     np.save(os.path.join(out_dir, "torch_out.npy"), y)
-    meta = {"name": name, "shape": list(x.shape), "opset": opset,
+    meta = {"name": name, "arch": arch, "shape": list(x.shape), "opset": opset,
+            "keep_batchnorm": keep_bn,
             "export_s": round(export_s, 2), "torch_s": round(torch_s, 3),
             "torch": torch.__version__, "torchvision": torchvision.__version__,
             "output_std": float(y.std()), "output_mean": float(y.mean())}
@@ -155,18 +175,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="cache directory")
-    ap.add_argument("--opset", type=int, default=13)
+    ap.add_argument("--opset", type=int, default=13,
+                    help="opset of the plain names (variants fix their own)")
     ap.add_argument("--list", action="store_true", help="print the model names")
     ap.add_argument("models", nargs="*", help="models to export (default: all)")
     args = ap.parse_args()
+    known = list(MODELS) + list(VARIANTS)
     if args.list:
-        print("\n".join(MODELS))
+        print("\n".join(known))
         return 0
-    names = args.models or list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
+    names = args.models or known
+    unknown = [n for n in names if n not in known]
     if unknown:
         print("gen_models: unknown model(s): %s; known: %s"
-              % (", ".join(unknown), ", ".join(MODELS)), file=sys.stderr)
+              % (", ".join(unknown), ", ".join(known)), file=sys.stderr)
         return 2
     failed = 0
     for name in names:

@@ -10,8 +10,8 @@
 # output_ref_data.dat with both oracles (cosine >= 0.99999 with each).
 # Prints one line per model and ends with exactly "e2e: N passed, M failed".
 # Models that Debian's torch cannot export are listed as SKIP with the reason
-# and are counted in neither number. By default every model runs (8 minutes
-# on a busy 2-core machine with the exports, under 2 minutes once they are
+# and are counted in neither number. By default every model runs (5-8 minutes
+# on a shared 2-core machine with the exports, under 2 minutes once they are
 # cached); --quick leaves out the slowest (QUICK_SKIP below). bmneto's output folder
 # (weights included) is deleted after a pass unless --keep is given.
 set -uo pipefail
