@@ -10,6 +10,7 @@
 #include "backend/isa/Target.h"
 
 #include <chrono>
+#include <cstring>
 
 using namespace onntc;
 using namespace onntc::runtime;
@@ -138,27 +139,49 @@ llvm::Expected<LaunchResult> Context::runStage(LoadedNet &ln, unsigned si,
   if (!sim_)
     sim_ = std::make_unique<Sim>(*target_);
   cmodel::CModel &cm = sim_->cm;
-  cm.global().clear();
   cm.local().clear();
-
-  // 1. Coefficients (one writable copy per stage, reused between launches).
-  if (st.coeff && st.coeff->data.size) {
-    std::vector<uint8_t> &cache = ln.coeffCache[si];
-    if (cache.empty()) {
-      llvm::ArrayRef<uint8_t> b = ln.model->bytes(st.coeff->data);
-      cache.assign(b.begin(), b.end());
+  if (sim_->mappedNet == &ln && sim_->mappedStage == si) {
+    // Same stage as the last launch: the regions are in place; only the
+    // neuron (and io) memory starts from zero again.
+    auto zero = [&](uint64_t addr, uint64_t size) -> llvm::Error {
+      if (!size)
+        return llvm::Error::success();
+      llvm::Expected<uint8_t *> p = cm.global().translate(addr, size);
+      if (!p)
+        return p.takeError();
+      std::memset(*p, 0, size);
+      return llvm::Error::success();
+    };
+    if (llvm::Error e = zero(st.ctxAddr, st.ctxSize))
+      return fail(std::move(e));
+    if (llvm::Error e = zero(st.ioAddr, st.ioSize))
+      return fail(std::move(e));
+  } else {
+    sim_->mappedNet = nullptr;
+    cm.global().clear();
+    // 1. Coefficients (one writable copy per stage, reused between
+    // launches).
+    if (st.coeff && st.coeff->data.size) {
+      std::vector<uint8_t> &cache = ln.coeffCache[si];
+      if (cache.empty()) {
+        llvm::ArrayRef<uint8_t> b = ln.model->bytes(st.coeff->data);
+        cache.assign(b.begin(), b.end());
+      }
+      if (llvm::Error e =
+              cm.global().mapExternal(st.coeff->address, cache, "coeff"))
+        return fail(std::move(e));
     }
-    if (llvm::Error e =
-            cm.global().mapExternal(st.coeff->address, cache, "coeff"))
-      return fail(std::move(e));
+    // 2. Neuron region and the optional io region, zero-filled.
+    if (st.ctxSize)
+      if (llvm::Error e =
+              cm.global().mapRegion(st.ctxAddr, st.ctxSize, "neuron"))
+        return fail(std::move(e));
+    if (st.ioSize)
+      if (llvm::Error e = cm.global().mapRegion(st.ioAddr, st.ioSize, "io"))
+        return fail(std::move(e));
+    sim_->mappedNet = &ln;
+    sim_->mappedStage = si;
   }
-  // 2. Neuron region and the optional io region, zero-filled.
-  if (st.ctxSize)
-    if (llvm::Error e = cm.global().mapRegion(st.ctxAddr, st.ctxSize, "neuron"))
-      return fail(std::move(e));
-  if (st.ioSize)
-    if (llvm::Error e = cm.global().mapRegion(st.ioAddr, st.ioSize, "io"))
-      return fail(std::move(e));
   // 3. Inputs.
   for (size_t i = 0; i < inputs.size(); ++i)
     if (llvm::Error e =

@@ -22,6 +22,10 @@ struct Context::LoadedNet {
 struct Context::Sim {
   explicit Sim(const isa::TargetInfo &t) : cm(t) {}
   cmodel::CModel cm;
+  /// The stage whose regions are mapped now (so that launching it again
+  /// only zeroes the neuron memory instead of mapping it anew).
+  const LoadedNet *mappedNet = nullptr;
+  unsigned mappedStage = 0;
 };
 
 } // namespace runtime
