@@ -315,3 +315,21 @@ TEST_CASE("int8 nets and nets with several subnets and groups", "[runtime]") {
     CHECK(r.profile.gdmaCommands == 7);
   }
 }
+
+TEST_CASE("every launch starts from zeroed neuron memory", "[runtime]") {
+  const isa::TargetInfo &t = isa::getBM1684XTarget();
+  SampleModel m = makeModel(t);
+  addAccumulateNet(m, t, "acc", 61);
+  addConvNet(m, t, "conv", 21);
+  Context ctx;
+  ok(ctx.loadBModelData(ok(serialize(m)), "acc"));
+  const RefCase &c = m.cases[0];
+  // Twice the same stage (regions kept mapped), then after another net.
+  for (int i = 0; i < 2; ++i) {
+    LaunchResult r = ok(ctx.launch("acc", c.inputs));
+    CHECK(r.outputs[0].data == c.outputs[0].data);
+  }
+  ok(ctx.launch("conv", m.cases[1].inputs));
+  LaunchResult r = ok(ctx.launch("acc", c.inputs));
+  CHECK(r.outputs[0].data == c.outputs[0].data);
+}

@@ -473,3 +473,43 @@ void testmodels::addMultiGroupNet(SampleModel &m, const TargetInfo &t,
   rc.outputs.push_back(f32Tensor(toShape(s), y));
   m.cases.push_back(std::move(rc));
 }
+
+void testmodels::addAccumulateNet(SampleModel &m, const TargetInfo &t,
+                                  const std::string &name, unsigned seed) {
+  Shape4 s{1, 4, 4, 4};
+  size_t n = s.numElements();
+  std::vector<float> x = randomFloats(n, seed);
+  Placement p(t, 0);
+  bmodel::StageInfo st;
+  uint64_t xAddr = p.take(t, n * 4), yAddr = p.take(t, n * 4);
+  st.ctxAddr = p.ctxAddr;
+  st.ctxSize = p.ctxSize;
+  st.inputs.push_back(ioTensor("x", s, xAddr));
+  st.outputs.push_back(ioTensor("y", s, yAddr));
+  Strides4 g = contiguousStrides(s);
+  BinaryCmd add;
+  add.shape = s;
+  add.op = BinaryOp::Add;
+  add.a = localOperand(t, 0, s, DType::F32);
+  add.b = localOperand(t, 0x400, s, DType::F32);
+  add.out = localOperand(t, 0x800, s, DType::F32);
+  bmodel::SubNetInfo sn;
+  sn.id = 0;
+  sn.cmdGroups.push_back(group(
+      m.writer, {{CmdHeader{1, 2, 0}, add}},
+      {{CmdHeader{1, 0, 0}, makeLoad(t, s, DType::F32, xAddr, g, 0)},
+       {CmdHeader{2, 0, 0}, makeLoad(t, s, DType::F32, yAddr, g, 0x400)},
+       {CmdHeader{3, 1, 0}, makeStore(t, s, DType::F32, 0x800, yAddr, g)}}));
+  sn.inputs = st.inputs;
+  sn.outputs = st.outputs;
+  st.subnets.push_back(std::move(sn));
+  bmodel::NetInfo net;
+  net.name = name;
+  net.stages.push_back(std::move(st));
+  m.info.nets.push_back(std::move(net));
+  RefCase rc;
+  rc.net = name;
+  rc.inputs.push_back(f32Tensor(toShape(s), x));
+  rc.outputs.push_back(f32Tensor(toShape(s), x));
+  m.cases.push_back(std::move(rc));
+}

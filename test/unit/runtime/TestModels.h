@@ -52,6 +52,11 @@ void addInt8AddNet(SampleModel &m, const isa::TargetInfo &t,
 /// x + b, group 1 stores its relu, subnet 1 doubles it. [1,4,4,4] f32.
 void addMultiGroupNet(SampleModel &m, const isa::TargetInfo &t,
                       const std::string &name, unsigned seed);
+/// y = y + x where y starts as whatever the neuron memory holds at y's
+/// address ([1,4,4,4] f32): x on a zeroed neuron memory, 2x if a launch saw
+/// the previous launch's neurons.
+void addAccumulateNet(SampleModel &m, const isa::TargetInfo &t,
+                      const std::string &name, unsigned seed);
 /// A dynamic net (no reference data; the runtime must refuse it).
 void addDynamicNet(SampleModel &m, const std::string &name);
 /// A net with a TPU subnet followed by a CPU subnet (refused as well).
