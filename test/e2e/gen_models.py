@@ -53,6 +53,7 @@ MODELS = {
 VARIANTS = {
     "resnet18_opset9": ("resnet18", 9, False),
     "resnet18_bn": ("resnet18", 13, True),
+    "resnet50_bn": ("resnet50", 13, True),
     "mobilenet_v2_bn": ("mobilenet_v2", 13, True),
     "mobilenet_v3_large_opset17": ("mobilenet_v3_large", 17, False),
     "convnext_tiny_opset17": ("convnext_tiny", 17, False),
