@@ -150,74 +150,93 @@ llvm::Error emitProgram(const Node &n, LowerContext &ctx, const EwProgram &p,
   if (!view)
     return nodeError(n, "operand shapes do not map onto a 4-D broadcast view");
   size_t nbuf = p.loadAddr.size() + p.steps.size();
+  // Two buffer sets (load of tile i+1 overlaps compute of tile i) when a
+  // tile fits twice; otherwise one set and serial tiles.
+  unsigned sets = 2;
   auto bytes = [&](Shape4 s) {
     uint64_t one = isa::localBytesPerLane(t, s, isa::DType::F32,
                                           isa::LocalLayout::AlignEU);
-    return localFootprint(std::vector<uint64_t>(nbuf, one));
+    return localFootprint(std::vector<uint64_t>(nbuf * sets, one));
   };
   auto tile = chooseTile(t, view->shape, t.npuNum, true, true, bytes);
+  if (!tile) {
+    sets = 1;
+    tile = chooseTile(t, view->shape, t.npuNum, true, true, bytes);
+  }
   if (!tile)
     return nodeError(n, "no tile of the operands fits local memory");
   uint64_t outAddr = ctx.addressOf(out);
   const Strides4 &os = view->strides.back();
   Shape4 full = view->shape;
+  TilePipeline pipe(ctx.stream(), sets == 2);
   forEachSplit(full.n, tile->n, [&](uint32_t n0, uint32_t nn) {
     forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
       forEachSplit(full.h, tile->h, [&](uint32_t h0, uint32_t hh) {
         forEachSplit(full.w, tile->w, [&](uint32_t w0, uint32_t ww) {
           Shape4 ts{nn, cc, hh, ww};
           ctx.local().reset();
-          std::vector<uint32_t> buf;
-          uint64_t one = isa::localBytesPerLane(t, ts, isa::DType::F32,
+          // Buffers are sized for the full tile so that both sets keep
+          // their addresses when the last tiles are smaller.
+          uint64_t one = isa::localBytesPerLane(t, *tile, isa::DType::F32,
                                                 isa::LocalLayout::AlignEU);
-          for (size_t i = 0; i < nbuf; ++i)
-            buf.push_back(*ctx.local().alloc(one));
+          std::vector<uint32_t> all;
+          for (size_t i = 0; i < nbuf * sets; ++i)
+            all.push_back(*ctx.local().alloc(one));
+          unsigned set = pipe.nextSet();
+          std::vector<uint32_t> buf(all.begin() + set * nbuf,
+                                    all.begin() + (set + 1) * nbuf);
           auto offs = [&](const Strides4 &s) {
             return uint64_t(4) * uint64_t(n0 * s.n + c0 * s.c + h0 * s.h +
                                           w0 * s.w);
           };
-          for (size_t k = 0; k < p.loadAddr.size(); ++k) {
-            const Strides4 &s = view->strides[k];
-            ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32,
-                                            p.loadAddr[k] + offs(s), s,
-                                            buf[k]));
-          }
+          auto loads = [&] {
+            for (size_t k = 0; k < p.loadAddr.size(); ++k) {
+              const Strides4 &s = view->strides[k];
+              ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32,
+                                              p.loadAddr[k] + offs(s), s,
+                                              buf[k]));
+            }
+          };
           auto opnd = [&](int i) {
             return isa::localOperand(t, i < 0 ? buf[0] : buf[size_t(i)], ts,
                                      isa::DType::F32);
           };
-          for (size_t si = 0; si < p.steps.size(); ++si) {
-            const EwStep &st = p.steps[si];
-            int o = int(p.loadAddr.size() + si);
-            if (st.binary) {
-              isa::BinaryCmd b;
-              b.shape = ts;
-              b.out = opnd(o);
-              b.a = opnd(st.a);
-              b.b = opnd(st.b);
-              b.op = st.bop;
-              b.aIsScalar = st.a < 0;
-              b.bIsScalar = st.b < 0;
-              b.scalar = st.scalar;
-              ctx.stream().bdc(b);
-            } else {
-              isa::UnaryCmd u;
-              u.shape = ts;
-              u.out = opnd(o);
-              u.in = opnd(st.a);
-              u.op = st.uop;
-              u.alpha = st.alpha;
-              u.beta = st.beta;
-              ctx.stream().bdc(u);
+          auto compute = [&] {
+            for (size_t si = 0; si < p.steps.size(); ++si) {
+              const EwStep &st = p.steps[si];
+              int o = int(p.loadAddr.size() + si);
+              if (st.binary) {
+                isa::BinaryCmd b;
+                b.shape = ts;
+                b.out = opnd(o);
+                b.a = opnd(st.a);
+                b.b = opnd(st.b);
+                b.op = st.bop;
+                b.aIsScalar = st.a < 0;
+                b.bIsScalar = st.b < 0;
+                b.scalar = st.scalar;
+                ctx.stream().bdc(b);
+              } else {
+                isa::UnaryCmd u;
+                u.shape = ts;
+                u.out = opnd(o);
+                u.in = opnd(st.a);
+                u.op = st.uop;
+                u.alpha = st.alpha;
+                u.beta = st.beta;
+                ctx.stream().bdc(u);
+              }
             }
-          }
-          ctx.stream().gdma(isa::makeStore(t, ts, isa::DType::F32,
-                                           buf[nbuf - 1], outAddr + offs(os),
-                                           os));
+          };
+          isa::GdmaMoveCmd store = isa::makeStore(
+              t, ts, isa::DType::F32, buf[nbuf - 1], outAddr + offs(os), os);
+          CmdStream &cs = ctx.stream();
+          pipe.tile(loads, compute, [&cs, store] { cs.gdma(store); });
         });
       });
     });
   });
+  pipe.finish();
   return llvm::Error::success();
 }
 

@@ -141,6 +141,7 @@ llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
   auto icOf = [&](uint32_t ocT) {
     return cg->groups == 1 ? g.c : (ocT / cg->ocpg) * cg->icpg;
   };
+  unsigned sets = 2;
   auto bytes = [&](Shape4 s) {
     uint32_t rows = rowsUpperBound(g, s.h);
     uint64_t in = isa::localBytesPerLane(t, {s.n, icOf(s.c), rows, g.w},
@@ -150,9 +151,19 @@ llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
     uint64_t w = isa::convWeightBytesPerLane(t, s.c, cg->icpg, g.kh, g.kw,
                                              isa::DType::F32);
     uint64_t b = isa::perChannelBytesPerLane(t, s.c, isa::DType::F32);
-    return localFootprint({w, b, in, out});
+    std::vector<uint64_t> bufs{w, b};
+    for (unsigned k = 0; k < sets; ++k) {
+      bufs.push_back(in);
+      bufs.push_back(out);
+    }
+    return localFootprint(bufs);
   };
-  auto tile = chooseTile(t, {g.n, g.oc, g.oh, g.ow}, q, true, false, bytes);
+  Shape4 whole{g.n, g.oc, g.oh, g.ow};
+  auto tile = chooseTile(t, whole, q, true, false, bytes);
+  if (!tile) {
+    sets = 1;
+    tile = chooseTile(t, whole, q, true, false, bytes);
+  }
   if (!tile)
     return nodeError(n, "no tile of this convolution fits local memory "
                         "(one output row with its input rows and weights "
@@ -165,74 +176,90 @@ llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
   Strides4 xs = denseStrides({g.n, g.c, g.h, g.w});
   Strides4 ys = denseStrides({g.n, g.oc, g.oh, g.ow});
   uint64_t kElems = uint64_t(cg->icpg) * g.kh * g.kw;
+  // Local buffers, sized for the largest tile so that addresses stay put:
+  // weights and bias (shared by the tiles of one output-channel slice),
+  // then `sets` pairs of input and output buffers.
+  ctx.local().reset();
+  uint32_t wl = *ctx.local().alloc(isa::convWeightBytesPerLane(
+      t, tile->c, cg->icpg, g.kh, g.kw, isa::DType::F32));
+  uint32_t bl =
+      *ctx.local().alloc(isa::perChannelBytesPerLane(t, tile->c, isa::DType::F32));
+  uint32_t xl[2], yl[2];
+  for (unsigned k = 0; k < sets; ++k) {
+    xl[k] = *ctx.local().alloc(isa::localBytesPerLane(
+        t, {tile->n, icOf(tile->c), rowsUpperBound(g, tile->h), g.w},
+        isa::DType::F32, isa::LocalLayout::AlignEU));
+    yl[k] = *ctx.local().alloc(isa::localBytesPerLane(
+        t, {tile->n, tile->c, tile->h, g.ow}, isa::DType::F32,
+        isa::LocalLayout::AlignEU));
+  }
+  TilePipeline pipe(ctx.stream(), sets == 2);
   forEachSplit(g.oc, tile->c, [&](uint32_t oc0, uint32_t ocT) {
     uint32_t icT = icOf(ocT);
     uint32_t ic0 = cg->groups == 1 ? 0 : (oc0 / cg->ocpg) * cg->icpg;
+    // New weights may be loaded only after every conv using the old ones.
+    pipe.finish();
     bool weightsLoaded = false;
     forEachSplit(g.n, tile->n, [&](uint32_t n0, uint32_t nn) {
       forEachSplit(g.oh, tile->h, [&](uint32_t oh0, uint32_t ohT) {
-        ctx.local().reset();
-        uint32_t wl = *ctx.local().alloc(isa::convWeightBytesPerLane(
-            t, ocT, cg->icpg, g.kh, g.kw, isa::DType::F32));
-        uint32_t bl = *ctx.local().alloc(
-            isa::perChannelBytesPerLane(t, ocT, isa::DType::F32));
+        unsigned set = pipe.nextSet();
         RowRange rr = inputRows(g, oh0, ohT);
         Shape4 inS{nn, icT, rr.rows, g.w};
-        uint32_t xl = *ctx.local().alloc(isa::localBytesPerLane(
-            t, inS, isa::DType::F32, isa::LocalLayout::AlignEU));
         Shape4 outS{nn, ocT, ohT, g.ow};
-        uint32_t yl = *ctx.local().alloc(isa::localBytesPerLane(
-            t, outS, isa::DType::F32, isa::LocalLayout::AlignEU));
-        // Weight and bias buffers sit at the same local addresses in every
-        // tile, and nothing else writes them, so they load once per
-        // output-channel tile.
-        if (!weightsLoaded) {
-          ctx.stream().gdma(isa::makeConvWeightLoad(
-              ocT, cg->icpg, g.kh, g.kw, isa::DType::F32,
-              wAddr + 4 * uint64_t(oc0) * kElems, wl));
-          if (n.input(2))
-            ctx.stream().gdma(isa::makePerChannelLoad(
-                ocT, isa::DType::F32, bAddr + 4 * uint64_t(oc0), bl));
-          weightsLoaded = true;
-        }
-        uint64_t inOff = 4 * (uint64_t(n0) * xs.n + uint64_t(ic0) * xs.c +
-                              uint64_t(std::max<int64_t>(rr.lo, 0)) * xs.h);
-        ctx.stream().gdma(
-            isa::makeLoad(t, inS, isa::DType::F32, xAddr + inOff, xs, xl));
-        isa::ConvCmd c;
-        c.inAddr = xl;
-        c.outAddr = yl;
-        c.weightAddr = wl;
-        c.biasAddr = bl;
-        c.in = inS;
-        c.oc = ocT;
-        c.oh = ohT;
-        c.ow = g.ow;
-        c.kh = uint16_t(g.kh);
-        c.kw = uint16_t(g.kw);
-        c.strideH = uint16_t(g.sh);
-        c.strideW = uint16_t(g.sw);
-        c.dilH = uint16_t(g.dh);
-        c.dilW = uint16_t(g.dw);
-        c.padT = uint16_t(rr.padT);
-        c.padB = uint16_t(rr.padB);
-        c.padL = uint16_t(g.padL);
-        c.padR = uint16_t(padR);
-        c.groups = cg->groups == 1 ? 1 : ocT / cg->ocpg;
-        c.hasBias = n.input(2) != nullptr;
-        if (act) {
-          c.relu = true;
-          if (act->kind() == OpKind::Clip)
-            c.reluMax = act->input(2)->constantValue()->getDouble(0);
-        }
-        ctx.stream().bdc(c);
+        auto loads = [&] {
+          if (!weightsLoaded) {
+            ctx.stream().gdma(isa::makeConvWeightLoad(
+                ocT, cg->icpg, g.kh, g.kw, isa::DType::F32,
+                wAddr + 4 * uint64_t(oc0) * kElems, wl));
+            if (n.input(2))
+              ctx.stream().gdma(isa::makePerChannelLoad(
+                  ocT, isa::DType::F32, bAddr + 4 * uint64_t(oc0), bl));
+            weightsLoaded = true;
+          }
+          uint64_t inOff = 4 * (uint64_t(n0) * xs.n + uint64_t(ic0) * xs.c +
+                                uint64_t(std::max<int64_t>(rr.lo, 0)) * xs.h);
+          ctx.stream().gdma(isa::makeLoad(t, inS, isa::DType::F32,
+                                          xAddr + inOff, xs, xl[set]));
+        };
+        auto compute = [&] {
+          isa::ConvCmd c;
+          c.inAddr = xl[set];
+          c.outAddr = yl[set];
+          c.weightAddr = wl;
+          c.biasAddr = bl;
+          c.in = inS;
+          c.oc = ocT;
+          c.oh = ohT;
+          c.ow = g.ow;
+          c.kh = uint16_t(g.kh);
+          c.kw = uint16_t(g.kw);
+          c.strideH = uint16_t(g.sh);
+          c.strideW = uint16_t(g.sw);
+          c.dilH = uint16_t(g.dh);
+          c.dilW = uint16_t(g.dw);
+          c.padT = uint16_t(rr.padT);
+          c.padB = uint16_t(rr.padB);
+          c.padL = uint16_t(g.padL);
+          c.padR = uint16_t(padR);
+          c.groups = cg->groups == 1 ? 1 : ocT / cg->ocpg;
+          c.hasBias = n.input(2) != nullptr;
+          if (act) {
+            c.relu = true;
+            if (act->kind() == OpKind::Clip)
+              c.reluMax = act->input(2)->constantValue()->getDouble(0);
+          }
+          ctx.stream().bdc(c);
+        };
         uint64_t outOff = 4 * (uint64_t(n0) * ys.n + uint64_t(oc0) * ys.c +
                                uint64_t(oh0) * ys.h);
-        ctx.stream().gdma(
-            isa::makeStore(t, outS, isa::DType::F32, yl, yAddr + outOff, ys));
+        isa::GdmaMoveCmd store = isa::makeStore(t, outS, isa::DType::F32,
+                                                yl[set], yAddr + outOff, ys);
+        CmdStream &cs = ctx.stream();
+        pipe.tile(loads, compute, [&cs, store] { cs.gdma(store); });
       });
     });
   });
+  pipe.finish();
   return llvm::Error::success();
 }
 
