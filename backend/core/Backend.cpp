@@ -25,7 +25,9 @@ public:
       for (const LoweringRow &r : rows)
         byKind_[unsigned(r.kind)] = &r;
   }
-  const LoweringRow *find(OpKind k) const { return byKind_.lookup(unsigned(k)); }
+  const LoweringRow *find(OpKind k) const {
+    return byKind_.lookup(unsigned(k));
+  }
 
 private:
   llvm::DenseMap<unsigned, const LoweringRow *> byKind_;
@@ -33,7 +35,8 @@ private:
 
 std::string describeNode(const Node &n) {
   std::string name = n.loc().node.empty() ? n.name() : n.loc().node;
-  std::string type = n.loc().opType.empty() ? n.info().name.str() : n.loc().opType;
+  std::string type =
+      n.loc().opType.empty() ? n.info().name.str() : n.loc().opType;
   return "'" + name + "' (" + type + ")";
 }
 
@@ -44,8 +47,10 @@ llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t,
   std::map<std::string, unsigned> unsupportedTypes;
   for (const Value *v : g.inputs())
     if (!v->shape().isStatic() || v->dtype() != DType::F32)
-      problems.push_back("graph input '" + v->name() + "' must be a static f32 "
-                         "tensor (got " + v->type().str() + ")");
+      problems.push_back("graph input '" + v->name() +
+                         "' must be a static f32 "
+                         "tensor (got " +
+                         v->type().str() + ")");
   for (const auto &np : g.nodes()) {
     const Node &n = *np;
     const LoweringRow *row = rows.find(n.kind());
@@ -129,8 +134,8 @@ backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
       return e;
     coeffSize = probe.coeffBytes().size();
   }
-  uint64_t ctxAddr = isa::alignUp(target.coeffStartAddr + coeffSize,
-                                  target.gmemAlignment);
+  uint64_t ctxAddr =
+      isa::alignUp(target.coeffStartAddr + coeffSize, target.gmemAlignment);
   LowerContext ctx(target, *plan, ctxAddr, opts);
   CompiledModel out;
   if (llvm::Error e = lowerAll(g, ctx, rows, out.stats.loweredOps))
@@ -202,9 +207,8 @@ backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
   }
   ps << "total " << ctx.stream().serialCycles() << "\n";
   ps.flush();
-  stage.netProfile = out.writer.addBlob(
-      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(prof.data()),
-                              prof.size()));
+  stage.netProfile = out.writer.addBlob(llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(prof.data()), prof.size()));
 
   bmodel::NetInfo net;
   net.name = opts.netName;

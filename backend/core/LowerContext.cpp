@@ -106,7 +106,8 @@ void TilePipeline::finish() {
 //===-- local memory ------------------------------------------------------===//
 
 std::optional<uint32_t> LocalAlloc::alloc(uint64_t bytesPerLane) {
-  uint64_t size = isa::alignUp(std::max<uint64_t>(bytesPerLane, 1), kLocalAlign);
+  uint64_t size =
+      isa::alignUp(std::max<uint64_t>(bytesPerLane, 1), kLocalAlign);
   if (used_ + size > target_.lmemBytes)
     return std::nullopt;
   uint32_t addr = isa::makeLocalAddr(target_, 0, uint32_t(used_));
@@ -228,8 +229,8 @@ uint64_t LowerContext::addressOf(const Value *v) {
     auto it = coeffOffset_.find(r);
     if (it != coeffOffset_.end())
       return target_.coeffStartAddr + it->second;
-    uint64_t addr = addCoeff(c->dtype() == DType::F32 ? *c : c->castTo(DType::F32),
-                             r->name());
+    uint64_t addr = addCoeff(
+        c->dtype() == DType::F32 ? *c : c->castTo(DType::F32), r->name());
     coeffOffset_[r] = addr - target_.coeffStartAddr;
     return addr;
   }

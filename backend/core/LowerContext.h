@@ -91,8 +91,8 @@ public:
   /// The buffer set tile `next` uses (0 or 1).
   unsigned nextSet() const { return twoSets_ ? unsigned(count_ % 2) : 0; }
   /// Emits one tile.
-  void tile(llvm::function_ref<void()> loads, llvm::function_ref<void()> compute,
-            std::function<void()> store);
+  void tile(llvm::function_ref<void()> loads,
+            llvm::function_ref<void()> compute, std::function<void()> store);
   /// Emits the last store; later commands wait as usual. Call before
   /// reloading buffers shared by all tiles (conv weights).
   void finish();
@@ -140,8 +140,7 @@ struct MemoryPlan {
 };
 
 /// Builds the plan: fusion, aliases, liveness, first-fit reuse.
-llvm::Expected<MemoryPlan> planMemory(const Graph &g,
-                                      const isa::TargetInfo &t,
+llvm::Expected<MemoryPlan> planMemory(const Graph &g, const isa::TargetInfo &t,
                                       const BackendOptions &opts);
 
 /// True for ops whose output is their first input seen with another shape.

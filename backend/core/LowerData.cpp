@@ -134,9 +134,8 @@ std::optional<Perm4> reducePerm(const std::vector<int64_t> &d,
   std::vector<size_t> byFirst(runs.size());
   for (size_t i = 0; i < runs.size(); ++i)
     byFirst[i] = i;
-  std::sort(byFirst.begin(), byFirst.end(), [&](size_t a, size_t b) {
-    return runs[a][0] < runs[b][0];
-  });
+  std::sort(byFirst.begin(), byFirst.end(),
+            [&](size_t a, size_t b) { return runs[a][0] < runs[b][0]; });
   Perm4 r;
   size_t pad = 4 - runs.size();
   for (size_t pos = 0; pos < byFirst.size(); ++pos) {
@@ -148,8 +147,8 @@ std::optional<Perm4> reducePerm(const std::vector<int64_t> &d,
     r.in[pad + pos] = len;
   }
   for (size_t k = 0; k < runs.size(); ++k) {
-    size_t pos = size_t(std::find(byFirst.begin(), byFirst.end(), k) -
-                        byFirst.begin());
+    size_t pos =
+        size_t(std::find(byFirst.begin(), byFirst.end(), k) - byFirst.begin());
     r.perm[pad + k] = int(pad + pos);
   }
   for (size_t k = 0; k < pad; ++k)
@@ -187,9 +186,9 @@ llvm::Error lowerTranspose(const Node &n, LowerContext &ctx) {
   isa::GdmaMoveCmd m;
   m.shape = os;
   m.dtype = isa::DType::F32;
-  m.src = isa::globalSide(ctx.addressOf(n.input(0)),
-                          {is[p.perm[0]], is[p.perm[1]], is[p.perm[2]],
-                           is[p.perm[3]]});
+  m.src = isa::globalSide(
+      ctx.addressOf(n.input(0)),
+      {is[p.perm[0]], is[p.perm[1]], is[p.perm[2]], is[p.perm[3]]});
   m.dst = isa::globalSide(ctx.addressOf(n.output(0)), denseStrides(os));
   ctx.stream().gdma(m);
   return llvm::Error::success();
@@ -245,11 +244,11 @@ llvm::Error checkResize(const Node &n, const isa::TargetInfo &) {
     for (int64_t i = 0; i < yd[size_t(a)]; ++i) {
       auto src = nearestSource(n, i, xd[size_t(a)], yd[size_t(a)]);
       if (!src || *src != i / s)
-        return nodeError(
-            n, "coordinate_transformation_mode='" +
-                   n.getString("coordinate_transformation_mode") +
-                   "' with nearest_mode='" + n.getString("nearest_mode") +
-                   "' is not a plain repetition; not supported");
+        return nodeError(n, "coordinate_transformation_mode='" +
+                                n.getString("coordinate_transformation_mode") +
+                                "' with nearest_mode='" +
+                                n.getString("nearest_mode") +
+                                "' is not a plain repetition; not supported");
     }
   }
   return llvm::Error::success();

@@ -91,10 +91,18 @@ std::optional<EwView> makeView(const isa::TargetInfo &t,
       return std::nullopt;
     std::vector<size_t> slots;
     switch (groups.size()) {
-    case 1: slots = {3}; break;
-    case 2: slots = {1, 3}; break;
-    case 3: slots = {0, 1, 3}; break;
-    default: slots = {0, 1, 2, 3}; break;
+    case 1:
+      slots = {3};
+      break;
+    case 2:
+      slots = {1, 3};
+      break;
+    case 3:
+      slots = {0, 1, 3};
+      break;
+    default:
+      slots = {0, 1, 2, 3};
+      break;
     }
     uint32_t dims[4] = {1, 1, 1, 1};
     for (size_t gi = 0; gi < groups.size(); ++gi) {
@@ -186,15 +194,14 @@ llvm::Error emitProgram(const Node &n, LowerContext &ctx, const EwProgram &p,
           std::vector<uint32_t> buf(all.begin() + set * nbuf,
                                     all.begin() + (set + 1) * nbuf);
           auto offs = [&](const Strides4 &s) {
-            return uint64_t(4) * uint64_t(n0 * s.n + c0 * s.c + h0 * s.h +
-                                          w0 * s.w);
+            return uint64_t(4) *
+                   uint64_t(n0 * s.n + c0 * s.c + h0 * s.h + w0 * s.w);
           };
           auto loads = [&] {
             for (size_t k = 0; k < p.loadAddr.size(); ++k) {
               const Strides4 &s = view->strides[k];
-              ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32,
-                                              p.loadAddr[k] + offs(s), s,
-                                              buf[k]));
+              ctx.stream().gdma(isa::makeLoad(
+                  t, ts, isa::DType::F32, p.loadAddr[k] + offs(s), s, buf[k]));
             }
           };
           auto opnd = [&](int i) {
@@ -354,10 +361,10 @@ struct BinaryRow {
   isa::BinaryOp op;
 };
 const BinaryRow kBinary[] = {
-    {OpKind::Add, isa::BinaryOp::Add},   {OpKind::Sub, isa::BinaryOp::Sub},
-    {OpKind::Mul, isa::BinaryOp::Mul},   {OpKind::Div, isa::BinaryOp::Div},
-    {OpKind::Pow, isa::BinaryOp::Pow},   {OpKind::PRelu, isa::BinaryOp::PRelu},
-    {OpKind::Max, isa::BinaryOp::Max},   {OpKind::Min, isa::BinaryOp::Min},
+    {OpKind::Add, isa::BinaryOp::Add}, {OpKind::Sub, isa::BinaryOp::Sub},
+    {OpKind::Mul, isa::BinaryOp::Mul}, {OpKind::Div, isa::BinaryOp::Div},
+    {OpKind::Pow, isa::BinaryOp::Pow}, {OpKind::PRelu, isa::BinaryOp::PRelu},
+    {OpKind::Max, isa::BinaryOp::Max}, {OpKind::Min, isa::BinaryOp::Min},
     {OpKind::Sum, isa::BinaryOp::Add},
 };
 
@@ -428,8 +435,10 @@ llvm::Error lowerBatchNorm(const Node &n, LowerContext &ctx) {
   pd[1] = c;
   Tensor a(DType::F32, Shape(llvm::ArrayRef<int64_t>(pd)));
   Tensor b(DType::F32, Shape(llvm::ArrayRef<int64_t>(pd)));
-  const Tensor *sc = n.input(1)->constantValue(), *bi = n.input(2)->constantValue(),
-               *mean = n.input(3)->constantValue(), *var = n.input(4)->constantValue();
+  const Tensor *sc = n.input(1)->constantValue(),
+               *bi = n.input(2)->constantValue(),
+               *mean = n.input(3)->constantValue(),
+               *var = n.input(4)->constantValue();
   double eps = n.getFloat("epsilon");
   for (int64_t i = 0; i < c; ++i) {
     float av = float(sc->getDouble(i) / std::sqrt(var->getDouble(i) + eps));
@@ -545,7 +554,8 @@ llvm::Error lowerSoftmax(const Node &n, LowerContext &ctx) {
       isa::BinaryCmd div = sub;
       div.op = isa::BinaryOp::Div;
       ctx.stream().bdc(div);
-      ctx.stream().gdma(isa::makeStore(t, ts, isa::DType::F32, y, out + off, gs));
+      ctx.stream().gdma(
+          isa::makeStore(t, ts, isa::DType::F32, y, out + off, gs));
     });
   });
   return llvm::Error::success();

@@ -39,8 +39,8 @@ llvm::Error checkStaticF32(const Node &n) {
 
 /// Sliding-window geometry of conv and pooling (2-D).
 struct Window {
-  uint32_t n, c, h, w;      // input
-  uint32_t oc, oh, ow;      // output
+  uint32_t n, c, h, w; // input
+  uint32_t oc, oh, ow; // output
   uint32_t kh, kw, sh, sw, dh, dw;
   uint32_t padT, padL;
 };
@@ -64,8 +64,8 @@ RowRange inputRows(const Window &g, uint32_t o0, uint32_t cnt) {
 
 /// Right padding that makes the floor formula give `ow` columns.
 uint32_t rightPad(const Window &g) {
-  int64_t need = int64_t(g.ow - 1) * g.sw + int64_t(g.dw) * (g.kw - 1) + 1 -
-                 g.w - g.padL;
+  int64_t need =
+      int64_t(g.ow - 1) * g.sw + int64_t(g.dw) * (g.kw - 1) + 1 - g.w - g.padL;
   return uint32_t(std::max<int64_t>(need, 0));
 }
 
@@ -101,9 +101,9 @@ llvm::Expected<ConvGeom> convGeom(const Node &n) {
   ConvGeom c;
   c.groups = uint32_t(n.getInt("group"));
   c.g = {uint32_t(xd[0]), uint32_t(xd[1]), uint32_t(xd[2]), uint32_t(xd[3]),
-         uint32_t(yd[1]), uint32_t(yd[2]), uint32_t(yd[3]),
-         uint32_t(wd[2]), uint32_t(wd[3]), uint32_t(st[0]), uint32_t(st[1]),
-         uint32_t(dl[0]), uint32_t(dl[1]), uint32_t(pd[0]), uint32_t(pd[1])};
+         uint32_t(yd[1]), uint32_t(yd[2]), uint32_t(yd[3]), uint32_t(wd[2]),
+         uint32_t(wd[3]), uint32_t(st[0]), uint32_t(st[1]), uint32_t(dl[0]),
+         uint32_t(dl[1]), uint32_t(pd[0]), uint32_t(pd[1])};
   c.padB = uint32_t(pd[2]);
   c.padR = uint32_t(pd[3]);
   if (c.groups == 0 || c.g.c % c.groups || c.g.oc % c.groups)
@@ -144,10 +144,11 @@ llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
   unsigned sets = 2;
   auto bytes = [&](Shape4 s) {
     uint32_t rows = rowsUpperBound(g, s.h);
-    uint64_t in = isa::localBytesPerLane(t, {s.n, icOf(s.c), rows, g.w},
-                                         isa::DType::F32, isa::LocalLayout::AlignEU);
-    uint64_t out = isa::localBytesPerLane(t, {s.n, s.c, s.h, g.ow},
-                                          isa::DType::F32, isa::LocalLayout::AlignEU);
+    uint64_t in =
+        isa::localBytesPerLane(t, {s.n, icOf(s.c), rows, g.w}, isa::DType::F32,
+                               isa::LocalLayout::AlignEU);
+    uint64_t out = isa::localBytesPerLane(
+        t, {s.n, s.c, s.h, g.ow}, isa::DType::F32, isa::LocalLayout::AlignEU);
     uint64_t w = isa::convWeightBytesPerLane(t, s.c, cg->icpg, g.kh, g.kw,
                                              isa::DType::F32);
     uint64_t b = isa::perChannelBytesPerLane(t, s.c, isa::DType::F32);
@@ -182,16 +183,16 @@ llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
   ctx.local().reset();
   uint32_t wl = *ctx.local().alloc(isa::convWeightBytesPerLane(
       t, tile->c, cg->icpg, g.kh, g.kw, isa::DType::F32));
-  uint32_t bl =
-      *ctx.local().alloc(isa::perChannelBytesPerLane(t, tile->c, isa::DType::F32));
+  uint32_t bl = *ctx.local().alloc(
+      isa::perChannelBytesPerLane(t, tile->c, isa::DType::F32));
   uint32_t xl[2], yl[2];
   for (unsigned k = 0; k < sets; ++k) {
     xl[k] = *ctx.local().alloc(isa::localBytesPerLane(
         t, {tile->n, icOf(tile->c), rowsUpperBound(g, tile->h), g.w},
         isa::DType::F32, isa::LocalLayout::AlignEU));
-    yl[k] = *ctx.local().alloc(isa::localBytesPerLane(
-        t, {tile->n, tile->c, tile->h, g.ow}, isa::DType::F32,
-        isa::LocalLayout::AlignEU));
+    yl[k] = *ctx.local().alloc(
+        isa::localBytesPerLane(t, {tile->n, tile->c, tile->h, g.ow},
+                               isa::DType::F32, isa::LocalLayout::AlignEU));
   }
   TilePipeline pipe(ctx.stream(), sets == 2);
   forEachSplit(g.oc, tile->c, [&](uint32_t oc0, uint32_t ocT) {
@@ -279,10 +280,10 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
   bool global = n.kind() == OpKind::GlobalAveragePool ||
                 n.kind() == OpKind::GlobalMaxPool;
   PoolGeom p;
-  p.avg = n.kind() == OpKind::AveragePool ||
-          n.kind() == OpKind::GlobalAveragePool;
-  p.countPad = n.kind() == OpKind::AveragePool &&
-               n.getInt("count_include_pad") != 0;
+  p.avg =
+      n.kind() == OpKind::AveragePool || n.kind() == OpKind::GlobalAveragePool;
+  p.countPad =
+      n.kind() == OpKind::AveragePool && n.getInt("count_include_pad") != 0;
   std::vector<int64_t> k{xd[2], xd[3]}, st{1, 1}, pd{0, 0, 0, 0};
   if (!global) {
     k = intsOr(n, "kernel_shape", {});
@@ -297,18 +298,29 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
     return nodeError(n, "kernel/strides/pads must describe 2 dimensions");
   if (!fitsU16({k[0], k[1], st[0], st[1], pd[0], pd[1], pd[2], pd[3]}))
     return nodeError(n, "kernel, stride or padding exceeds 65535");
-  p.g = {uint32_t(xd[0]), uint32_t(xd[1]), uint32_t(xd[2]), uint32_t(xd[3]),
-         uint32_t(yd[1]), uint32_t(yd[2]), uint32_t(yd[3]),
-         uint32_t(k[0]), uint32_t(k[1]), uint32_t(st[0]), uint32_t(st[1]), 1, 1,
-         uint32_t(pd[0]), uint32_t(pd[1])};
+  p.g = {uint32_t(xd[0]),
+         uint32_t(xd[1]),
+         uint32_t(xd[2]),
+         uint32_t(xd[3]),
+         uint32_t(yd[1]),
+         uint32_t(yd[2]),
+         uint32_t(yd[3]),
+         uint32_t(k[0]),
+         uint32_t(k[1]),
+         uint32_t(st[0]),
+         uint32_t(st[1]),
+         1,
+         1,
+         uint32_t(pd[0]),
+         uint32_t(pd[1])};
   p.padB = uint32_t(pd[2]);
   p.padR = uint32_t(pd[3]);
   // ceil_mode windows that run past the declared end padding: max pooling
   // ignores padding, and avg without count_include_pad counts valid
   // elements, so extra padding is exact; the remaining case is not.
   int64_t needB = int64_t(p.g.oh - 1) * p.g.sh + p.g.kh - p.g.h - p.g.padT;
-  if (p.avg && p.countPad && (needB > int64_t(p.padB) ||
-                              int64_t(rightPad(p.g)) > int64_t(p.padR)))
+  if (p.avg && p.countPad &&
+      (needB > int64_t(p.padB) || int64_t(rightPad(p.g)) > int64_t(p.padR)))
     return nodeError(n, "ceil_mode with count_include_pad=1 is not supported");
   return p;
 }
@@ -327,13 +339,14 @@ llvm::Error lowerPool(const Node &n, LowerContext &ctx) {
   const Window &g = pg->g;
   auto bytes = [&](Shape4 s) {
     uint32_t rows = rowsUpperBound(g, s.h);
-    uint64_t in = isa::localBytesPerLane(t, {s.n, s.c, rows, g.w},
-                                         isa::DType::F32, isa::LocalLayout::AlignEU);
-    uint64_t out = isa::localBytesPerLane(t, {s.n, s.c, s.h, g.ow},
-                                          isa::DType::F32, isa::LocalLayout::AlignEU);
+    uint64_t in = isa::localBytesPerLane(
+        t, {s.n, s.c, rows, g.w}, isa::DType::F32, isa::LocalLayout::AlignEU);
+    uint64_t out = isa::localBytesPerLane(
+        t, {s.n, s.c, s.h, g.ow}, isa::DType::F32, isa::LocalLayout::AlignEU);
     return localFootprint({in, out});
   };
-  auto tile = chooseTile(t, {g.n, g.c, g.oh, g.ow}, t.npuNum, true, false, bytes);
+  auto tile =
+      chooseTile(t, {g.n, g.c, g.oh, g.ow}, t.npuNum, true, false, bytes);
   if (!tile)
     return nodeError(n, "no tile of this pooling fits local memory");
   uint64_t xAddr = ctx.addressOf(n.input(0));
@@ -393,7 +406,8 @@ struct MatGeom {
 };
 
 llvm::Expected<MatGeom> matGeom(const Node &n) {
-  auto ad = dimsOf(n.input(0)), bd = dimsOf(n.input(1)), yd = dimsOf(n.output(0));
+  auto ad = dimsOf(n.input(0)), bd = dimsOf(n.input(1)),
+       yd = dimsOf(n.output(0));
   MatGeom g;
   if (n.kind() == OpKind::Gemm) {
     if (n.getInt("transA") != 0)
@@ -533,12 +547,13 @@ llvm::Error lowerMatMul(const Node &n, LowerContext &ctx) {
           return isa::localBytesPerLane(t, s, isa::DType::F32,
                                         isa::LocalLayout::AlignEU);
         };
-        uint32_t ll = *ctx.local().alloc(lb(ls)), rl = *ctx.local().alloc(lb(rs));
+        uint32_t ll = *ctx.local().alloc(lb(ls)),
+                 rl = *ctx.local().alloc(lb(rs));
         uint32_t bl = *ctx.local().alloc(uint64_t(nT) * 4);
         uint32_t ol = *ctx.local().alloc(lb(os));
         ctx.stream().gdma(isa::makeLoad(
-            t, ls, isa::DType::F32, aAddr + 4 * (mg->aOff[bi] + uint64_t(m0) * K),
-            {0, K, 0, 1}, ll));
+            t, ls, isa::DType::F32,
+            aAddr + 4 * (mg->aOff[bi] + uint64_t(m0) * K), {0, K, 0, 1}, ll));
         if (rT)
           ctx.stream().gdma(isa::makeLoad(
               t, rs, isa::DType::F32,
@@ -548,9 +563,9 @@ llvm::Error lowerMatMul(const Node &n, LowerContext &ctx) {
                                           bAddr + 4 * (mg->bOff[bi] + n0),
                                           {0, N, 0, 1}, rl));
         if (hasBias)
-          ctx.stream().gdma(isa::makeReplicate(
-              t, std::min(mT, t.npuNum), nT, isa::DType::F32,
-              cAddr + 4 * uint64_t(n0), bl));
+          ctx.stream().gdma(isa::makeReplicate(t, std::min(mT, t.npuNum), nT,
+                                               isa::DType::F32,
+                                               cAddr + 4 * uint64_t(n0), bl));
         isa::MatMulCmd c;
         c.lAddr = ll;
         c.rAddr = rl;

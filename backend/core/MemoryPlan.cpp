@@ -48,7 +48,8 @@ static std::optional<double> constScalar(const Node &n, unsigned i) {
 /// the producer's command.
 static bool canFuse(const Node &producer, const Node &act) {
   bool conv = producer.kind() == OpKind::Conv;
-  bool mm = producer.kind() == OpKind::Gemm || producer.kind() == OpKind::MatMul;
+  bool mm =
+      producer.kind() == OpKind::Gemm || producer.kind() == OpKind::MatMul;
   if (!conv && !mm)
     return false;
   if (act.kind() == OpKind::Relu)

@@ -28,15 +28,17 @@ TEST_CASE("tiling stress: batch 4, odd sizes, conv larger than local memory",
   // per lane (more than BM1684X's 256 KB lane) and input plus output more
   // than BM1684's 512 KB, so the conv is split along N.
   Value *x = b.input("x", {4, 67, 97, 101});
-  Value *c = b.op(OpKind::Conv, {x, b.constant({70, 67, 3, 3}), b.constant({70})},
-                  {{"pads", Ints{1, 1, 1, 1}}});
+  Value *c =
+      b.op(OpKind::Conv, {x, b.constant({70, 67, 3, 3}), b.constant({70})},
+           {{"pads", Ints{1, 1, 1, 1}}});
   Value *r = b.op(OpKind::Relu, {c});
   Value *p = b.op(OpKind::MaxPool, {r},
                   {{"kernel_shape", Ints{3, 3}},
                    {"strides", Ints{2, 2}},
                    {"pads", Ints{1, 1, 1, 1}}});
-  Value *d = b.op(OpKind::Conv, {p, b.constant({70, 1, 5, 5}), b.constant({70})},
-                  {{"pads", Ints{2, 2, 2, 2}}, {"group", int64_t(70)}});
+  Value *d =
+      b.op(OpKind::Conv, {p, b.constant({70, 1, 5, 5}), b.constant({70})},
+           {{"pads", Ints{2, 2, 2, 2}}, {"group", int64_t(70)}});
   Value *s = b.op(OpKind::Add, {d, p});
   b.g.addOutput(b.op(OpKind::Sigmoid, {s}));
   for (const isa::TargetInfo *t : isa::allTargets()) {
@@ -61,7 +63,8 @@ TEST_CASE("tiling stress: output channels and rows with halos",
   b.g.addOutput(b.op(OpKind::Conv, {x, b.constant({320, 16, 3, 3})},
                      {{"pads", Ints{1, 1, 1, 1}}}));
   Value *y = b.input("y", {1, 32, 200, 400});
-  b.g.addOutput(b.op(OpKind::Conv, {y, b.constant({64, 32, 3, 3}), b.constant({64})},
+  b.g.addOutput(b.op(OpKind::Conv,
+                     {y, b.constant({64, 32, 3, 3}), b.constant({64})},
                      {{"pads", Ints{1, 0, 1, 2}}, {"strides", Ints{1, 1}}}));
   for (const isa::TargetInfo *t : isa::allTargets()) {
     RunFigures f = compileRunCompare(b, *t);
@@ -163,7 +166,8 @@ TEST_CASE("activation buffers are reused", "[backend][memory]") {
   checkBothTargets(b);
 }
 
-TEST_CASE("every unsupported node is listed in one error", "[backend][errors]") {
+TEST_CASE("every unsupported node is listed in one error",
+          "[backend][errors]") {
   Builder b;
   Value *x = b.input("x", {1, 4, 8, 8});
   Value *t = b.op(OpKind::Tan, {x});
@@ -189,5 +193,6 @@ TEST_CASE("dynamic shapes are rejected with the input named",
   REQUIRE(!inferTypes(g));
   auto cm = backend::compileToBModel(g, isa::getBM1684XTarget());
   REQUIRE(!cm);
-  CHECK_THAT(llvm::toString(cm.takeError()), Catch::Contains("graph input 'x'"));
+  CHECK_THAT(llvm::toString(cm.takeError()),
+             Catch::Contains("graph input 'x'"));
 }

@@ -14,8 +14,7 @@ using Ints = std::vector<int64_t>;
 TEST_CASE("conv 3x3 with bias, padding and fused relu", "[backend][conv]") {
   Builder b;
   Value *x = b.input("x", {1, 3, 17, 19});
-  Value *c = b.op(OpKind::Conv,
-                  {x, b.constant({8, 3, 3, 3}), b.constant({8})},
+  Value *c = b.op(OpKind::Conv, {x, b.constant({8, 3, 3, 3}), b.constant({8})},
                   {{"pads", Ints{1, 1, 1, 1}}});
   b.g.addOutput(b.op(OpKind::Relu, {c}));
   checkBothTargets(b);
@@ -33,10 +32,11 @@ TEST_CASE("depthwise conv with relu6 over more than 64 channels",
           "[backend][conv]") {
   Builder b;
   Value *x = b.input("x", {1, 70, 15, 15});
-  Value *c = b.op(OpKind::Conv, {x, b.constant({70, 1, 3, 3}), b.constant({70})},
-                  {{"pads", Ints{1, 1, 1, 1}},
-                   {"strides", Ints{2, 2}},
-                   {"group", int64_t(70)}});
+  Value *c =
+      b.op(OpKind::Conv, {x, b.constant({70, 1, 3, 3}), b.constant({70})},
+           {{"pads", Ints{1, 1, 1, 1}},
+            {"strides", Ints{2, 2}},
+            {"group", int64_t(70)}});
   b.g.addOutput(b.op(OpKind::Clip, {c, b.scalar(0), b.scalar(6)}));
   checkBothTargets(b);
 }
@@ -44,7 +44,8 @@ TEST_CASE("depthwise conv with relu6 over more than 64 channels",
 TEST_CASE("grouped dilated conv", "[backend][conv]") {
   Builder b;
   Value *x = b.input("x", {1, 8, 13, 11});
-  b.g.addOutput(b.op(OpKind::Conv, {x, b.constant({12, 4, 3, 3}), b.constant({12})},
+  b.g.addOutput(b.op(OpKind::Conv,
+                     {x, b.constant({12, 4, 3, 3}), b.constant({12})},
                      {{"dilations", Ints{2, 2}},
                       {"pads", Ints{2, 1, 2, 1}},
                       {"group", int64_t(2)}}));
@@ -56,9 +57,7 @@ TEST_CASE("gemm with transB, bias, alpha/beta and fused relu",
   Builder b;
   Value *x = b.input("x", {3, 37});
   Value *y = b.op(OpKind::Gemm, {x, b.constant({70, 37}), b.constant({70})},
-                  {{"transB", int64_t(1)},
-                   {"alpha", 0.5f},
-                   {"beta", 2.0f}});
+                  {{"transB", int64_t(1)}, {"alpha", 0.5f}, {"beta", 2.0f}});
   b.g.addOutput(b.op(OpKind::Relu, {y}));
   checkBothTargets(b);
 }
@@ -129,9 +128,9 @@ TEST_CASE("concat, transpose, reshape, flatten", "[backend][data]") {
   Value *y = b.input("y", {2, 4, 5, 7});
   Value *c = b.op(OpKind::Concat, {x, y}, {{"axis", int64_t(1)}});
   Value *t = b.op(OpKind::Transpose, {c}, {{"perm", Ints{0, 2, 3, 1}}});
-  Value *r = b.op(OpKind::Reshape,
-                  {t, b.constant(Tensor::fromInts(DType::I64, Shape{3},
-                                                  {2, 35, 7}))});
+  Value *r =
+      b.op(OpKind::Reshape,
+           {t, b.constant(Tensor::fromInts(DType::I64, Shape{3}, {2, 35, 7}))});
   b.g.addOutput(b.op(OpKind::Sigmoid, {r}));
   b.g.addOutput(b.op(OpKind::Flatten, {c}));
   b.g.addOutput(b.op(OpKind::Concat, {x, b.constant({2, 3, 5, 2})},
@@ -153,13 +152,12 @@ TEST_CASE("softmax over the last and a middle axis", "[backend][softmax]") {
 TEST_CASE("resize nearest x2 and batchnorm", "[backend][data]") {
   Builder b;
   Value *x = b.input("x", {1, 3, 5, 6});
-  b.g.addOutput(b.op(OpKind::Resize,
-                     {x, nullptr, b.constant(Tensor::fromFloats(Shape{4},
-                                                                {1, 1, 2, 2}))},
-                     {{"mode", std::string("nearest")},
-                      {"coordinate_transformation_mode",
-                       std::string("asymmetric")},
-                      {"nearest_mode", std::string("floor")}}));
+  b.g.addOutput(
+      b.op(OpKind::Resize,
+           {x, nullptr, b.constant(Tensor::fromFloats(Shape{4}, {1, 1, 2, 2}))},
+           {{"mode", std::string("nearest")},
+            {"coordinate_transformation_mode", std::string("asymmetric")},
+            {"nearest_mode", std::string("floor")}}));
   b.g.addOutput(b.op(OpKind::BatchNormalization,
                      {x, b.constant({3}), b.constant({3}), b.constant({3}),
                       b.constant({3}, 0.5f, 2.0f)}));
