@@ -13,7 +13,9 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
+#include <climits>
 
 using namespace onntc;
 using namespace onntc::backend;
@@ -274,6 +276,190 @@ llvm::Error lowerResize(const Node &n, LowerContext &ctx) {
   return llvm::Error::success();
 }
 
+//===-- slice and pad -----------------------------------------------------===//
+
+/// A strided global-to-global copy of `dims` elements; unit axes dropped
+/// and axes merged while both sides stay contiguous across them. None when
+/// more than 4 axes remain.
+struct StridedCopy {
+  Shape4 shape;
+  Strides4 src, dst;
+};
+std::optional<StridedCopy> reduceCopy(const std::vector<int64_t> &dims,
+                                      const std::vector<int64_t> &src,
+                                      const std::vector<int64_t> &dst) {
+  std::vector<int64_t> d, s, t;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] == 1)
+      continue;
+    if (!d.empty() && s.back() == src[i] * dims[i] &&
+        t.back() == dst[i] * dims[i]) {
+      d.back() *= dims[i];
+      s.back() = src[i];
+      t.back() = dst[i];
+      continue;
+    }
+    d.push_back(dims[i]);
+    s.push_back(src[i]);
+    t.push_back(dst[i]);
+  }
+  if (d.size() > 4)
+    return std::nullopt;
+  while (d.size() < 4) {
+    d.insert(d.begin(), 1);
+    s.insert(s.begin(), 0);
+    t.insert(t.begin(), 0);
+  }
+  for (int64_t v : d)
+    if (v > UINT32_MAX)
+      return std::nullopt;
+  StridedCopy c;
+  c.shape = {uint32_t(d[0]), uint32_t(d[1]), uint32_t(d[2]), uint32_t(d[3])};
+  c.src = {s[0], s[1], s[2], s[3]};
+  c.dst = {t[0], t[1], t[2], t[3]};
+  return c;
+}
+
+std::vector<int64_t> denseOf(const std::vector<int64_t> &dims) {
+  std::vector<int64_t> st(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;)
+    st[i - 1] = st[i] * dims[i];
+  return st;
+}
+
+/// Source element offset and per-output-axis source strides of a Slice.
+struct SlicePlan {
+  int64_t offset = 0;
+  std::vector<int64_t> strides;
+};
+llvm::Expected<SlicePlan> slicePlan(const Node &n) {
+  auto xd = dimsOf(n.input(0));
+  size_t r = xd.size();
+  auto ints = [&](unsigned i) -> std::optional<std::vector<int64_t>> {
+    const Value *v = n.input(i);
+    if (!v)
+      return std::nullopt;
+    const Tensor *t = v->constantValue();
+    if (!t)
+      return std::vector<int64_t>{INT64_MIN};
+    return t->toInts();
+  };
+  auto starts = ints(1), axes = ints(3), steps = ints(4);
+  if (!starts || (*starts)[0] == INT64_MIN ||
+      (axes && !axes->empty() && (*axes)[0] == INT64_MIN) ||
+      (steps && !steps->empty() && (*steps)[0] == INT64_MIN))
+    return nodeError(n, "starts, axes and steps must be constant");
+  std::vector<int64_t> ax;
+  if (axes && !axes->empty())
+    ax = *axes;
+  else
+    for (size_t i = 0; i < starts->size(); ++i)
+      ax.push_back(int64_t(i));
+  SlicePlan p;
+  std::vector<int64_t> in = denseOf(xd);
+  p.strides = in;
+  for (size_t k = 0; k < ax.size(); ++k) {
+    int64_t a = ax[k] < 0 ? ax[k] + int64_t(r) : ax[k];
+    if (a < 0 || a >= int64_t(r))
+      return nodeError(n, "slice axis out of range");
+    int64_t dim = xd[size_t(a)];
+    int64_t step = steps && !steps->empty() ? (*steps)[k] : 1;
+    if (step == 0)
+      return nodeError(n, "slice step 0");
+    int64_t st = (*starts)[k];
+    if (st < 0)
+      st += dim;
+    st = step > 0 ? std::clamp<int64_t>(st, 0, dim)
+                  : std::clamp<int64_t>(st, 0, dim - 1);
+    p.offset += st * in[size_t(a)];
+    p.strides[size_t(a)] = step * in[size_t(a)];
+  }
+  return p;
+}
+
+llvm::Error checkSlice(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  auto p = slicePlan(n);
+  if (!p)
+    return p.takeError();
+  auto od = dimsOf(n.output(0));
+  if (!reduceCopy(od, p->strides, denseOf(od)))
+    return nodeError(n, "the slice needs more than 4 axes");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerSlice(const Node &n, LowerContext &ctx) {
+  auto p = slicePlan(n);
+  if (!p)
+    return p.takeError();
+  auto od = dimsOf(n.output(0));
+  for (int64_t d : od)
+    if (d == 0)
+      return llvm::Error::success();
+  StridedCopy c = *reduceCopy(od, p->strides, denseOf(od));
+  isa::GdmaMoveCmd m;
+  m.shape = c.shape;
+  m.dtype = isa::DType::F32;
+  m.src = isa::globalSide(ctx.addressOf(n.input(0)) + 4 * uint64_t(p->offset),
+                          c.src);
+  m.dst = isa::globalSide(ctx.addressOf(n.output(0)), c.dst);
+  ctx.stream().gdma(m);
+  return llvm::Error::success();
+}
+
+llvm::Error checkPad(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  if (n.getString("mode") != "constant")
+    return nodeError(n, "only mode='constant' is supported");
+  const Tensor *pads = n.input(1)->constantValue();
+  if (!pads)
+    return nodeError(n, "pads must be constant");
+  if (n.numInputs() > 3 && n.input(3))
+    return nodeError(n, "the axes input is not supported");
+  if (n.input(2) && n.input(2)->constantValue() == nullptr)
+    return nodeError(n, "constant_value must be constant");
+  for (int64_t v : pads->toInts())
+    if (v < 0)
+      return nodeError(n, "negative pads (cropping) are not supported");
+  auto xd = dimsOf(n.input(0)), od = dimsOf(n.output(0));
+  if (!reduceCopy(xd, denseOf(xd), denseOf(od)))
+    return nodeError(n, "the padded copy needs more than 4 axes");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerPad(const Node &n, LowerContext &ctx) {
+  auto xd = dimsOf(n.input(0)), od = dimsOf(n.output(0));
+  std::vector<int64_t> pads = n.input(1)->constantValue()->toInts();
+  double value = 0;
+  if (n.input(2) && n.input(2)->constantValue()->numElements() > 0)
+    value = n.input(2)->constantValue()->getDouble(0);
+  uint64_t y = ctx.addressOf(n.output(0));
+  uint64_t total = 1;
+  for (int64_t d : od)
+    total *= uint64_t(d);
+  std::vector<int64_t> ost = denseOf(od);
+  StridedCopy all = *reduceCopy(od, ost, ost);
+  isa::GdmaFillCmd f;
+  f.shape = all.shape;
+  f.dtype = isa::DType::F32;
+  f.dst = isa::globalSide(y, all.dst);
+  f.value = value;
+  ctx.stream().gdma(f);
+  uint64_t off = 0;
+  for (size_t i = 0; i < xd.size(); ++i)
+    off += uint64_t(pads[i]) * uint64_t(ost[i]);
+  StridedCopy c = *reduceCopy(xd, denseOf(xd), ost);
+  isa::GdmaMoveCmd m;
+  m.shape = c.shape;
+  m.dtype = isa::DType::F32;
+  m.src = isa::globalSide(ctx.addressOf(n.input(0)), c.src);
+  m.dst = isa::globalSide(y + 4 * off, c.dst);
+  ctx.stream().gdma(m);
+  return llvm::Error::success();
+}
+
 const LoweringRow kRows[] = {
     {OpKind::Constant, checkConstant, lowerNothing},
     {OpKind::Reshape, checkAlias, lowerNothing},
@@ -285,6 +471,8 @@ const LoweringRow kRows[] = {
     {OpKind::Concat, checkConcat, lowerConcat},
     {OpKind::Transpose, checkTranspose, lowerTranspose},
     {OpKind::Resize, checkResize, lowerResize},
+    {OpKind::Slice, checkSlice, lowerSlice},
+    {OpKind::Pad, checkPad, lowerPad},
 };
 
 } // namespace

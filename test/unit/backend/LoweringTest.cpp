@@ -163,3 +163,19 @@ TEST_CASE("resize nearest x2 and batchnorm", "[backend][data]") {
                       b.constant({3}, 0.5f, 2.0f)}));
   checkBothTargets(b);
 }
+
+TEST_CASE("slice with steps and negative indices, constant pad",
+          "[backend][data]") {
+  Builder b;
+  Value *x = b.input("x", {2, 6, 7, 9});
+  auto i64 = [&](std::vector<int64_t> v) {
+    return b.constant(Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v));
+  };
+  b.g.addOutput(b.op(OpKind::Slice, {x, i64({3, 1}), i64({6, 100}),
+                                     i64({1, 3}), i64({1, 2})}));
+  b.g.addOutput(b.op(OpKind::Slice, {x, i64({-1}), i64({-100}), i64({2}),
+                                     i64({-2})}));
+  b.g.addOutput(b.op(OpKind::Pad, {x, i64({0, 0, 1, 2, 0, 1, 0, 1}),
+                                   b.scalar(0.5f)}));
+  checkBothTargets(b);
+}
