@@ -14,8 +14,8 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
-#include <cmath>
 #include <climits>
+#include <cmath>
 
 using namespace onntc;
 using namespace onntc::backend;

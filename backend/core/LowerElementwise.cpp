@@ -561,6 +561,121 @@ llvm::Error lowerSoftmax(const Node &n, LowerContext &ctx) {
   return llvm::Error::success();
 }
 
+//===-- reductions over a contiguous range of axes ------------------------===//
+
+struct ReduceRow {
+  OpKind kind;
+  isa::ReduceOp op;
+};
+const ReduceRow kReduce[] = {
+    {OpKind::ReduceMean, isa::ReduceOp::Mean},
+    {OpKind::ReduceSum, isa::ReduceOp::Sum},
+    {OpKind::ReduceMax, isa::ReduceOp::Max},
+    {OpKind::ReduceMin, isa::ReduceOp::Min},
+    {OpKind::ReduceProd, isa::ReduceOp::Prod},
+    {OpKind::ReduceSumSquare, isa::ReduceOp::SumSquare},
+};
+
+/// The tensor as (outer, reduced, inner); None when the reduced axes are
+/// not one contiguous range (unit axes ignored).
+std::optional<SoftmaxDims> reduceDims(const Node &n) {
+  std::vector<int64_t> d = dimsOf(n.input(0));
+  int64_t r = int64_t(d.size());
+  std::vector<bool> red(d.size(), false);
+  auto axes = n.getInts("axes");
+  if (axes.empty()) {
+    if (n.getInt("noop_with_empty_axes") != 0)
+      return std::nullopt;
+    red.assign(d.size(), true);
+  }
+  for (int64_t a : axes) {
+    int64_t x = a < 0 ? a + r : a;
+    if (x < 0 || x >= r)
+      return std::nullopt;
+    red[size_t(x)] = true;
+  }
+  int64_t first = -1, last = -1;
+  for (int64_t i = 0; i < r; ++i)
+    if (red[size_t(i)] && d[size_t(i)] != 1) {
+      if (first < 0)
+        first = i;
+      last = i;
+    }
+  SoftmaxDims s;
+  if (first < 0) {
+    for (int64_t v : d)
+      s.outer *= uint64_t(v);
+    return s;
+  }
+  for (int64_t i = 0; i < r; ++i) {
+    if (i < first)
+      s.outer *= uint64_t(d[size_t(i)]);
+    else if (i > last)
+      s.inner *= uint64_t(d[size_t(i)]);
+    else if (!red[size_t(i)] && d[size_t(i)] != 1)
+      return std::nullopt;
+    else
+      s.axis *= uint64_t(d[size_t(i)]);
+  }
+  if (s.outer > UINT32_MAX || s.axis > UINT32_MAX || s.inner > UINT32_MAX)
+    return std::nullopt;
+  return s;
+}
+
+llvm::Error checkReduce(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32(n))
+    return e;
+  if (!reduceDims(n))
+    return nodeError(n, "only reductions over one contiguous range of axes "
+                        "are supported");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerReduce(const Node &n, LowerContext &ctx) {
+  const isa::TargetInfo &t = ctx.target();
+  SoftmaxDims sd = *reduceDims(n);
+  isa::ReduceOp op = isa::ReduceOp::Sum;
+  for (const ReduceRow &r : kReduce)
+    if (r.kind == n.kind())
+      op = r.op;
+  Shape4 full{1, uint32_t(sd.outer), uint32_t(sd.axis), uint32_t(sd.inner)};
+  auto bytes = [&](Shape4 s) {
+    return localFootprint(
+        {isa::localBytesPerLane(t, s, isa::DType::F32,
+                                isa::LocalLayout::AlignEU),
+         isa::localBytesPerLane(t, {s.n, s.c, 1, s.w}, isa::DType::F32,
+                                isa::LocalLayout::AlignEU)});
+  };
+  auto tile = chooseTile(t, full, t.npuNum, false, true, bytes);
+  if (!tile)
+    return nodeError(n, "the reduced extent does not fit local memory");
+  uint64_t in = ctx.addressOf(n.input(0)), out = ctx.addressOf(n.output(0));
+  Strides4 gs = denseStrides(full);
+  Strides4 os{0, int64_t(sd.inner), 0, 1};
+  forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
+    forEachSplit(full.w, tile->w, [&](uint32_t w0, uint32_t ww) {
+      Shape4 ts{1, cc, full.h, ww}, rs{1, cc, 1, ww};
+      ctx.local().reset();
+      uint32_t x = *ctx.local().alloc(isa::localBytesPerLane(
+          t, ts, isa::DType::F32, isa::LocalLayout::AlignEU));
+      uint32_t r = *ctx.local().alloc(isa::localBytesPerLane(
+          t, rs, isa::DType::F32, isa::LocalLayout::AlignEU));
+      ctx.stream().gdma(isa::makeLoad(
+          t, ts, isa::DType::F32, in + 4 * (uint64_t(c0) * gs.c + w0), gs, x));
+      isa::ReduceCmd rc;
+      rc.inShape = ts;
+      rc.in = isa::localOperand(t, x, ts, isa::DType::F32);
+      rc.out = isa::localOperand(t, r, rs, isa::DType::F32);
+      rc.op = op;
+      rc.axisMask = isa::kAxisH;
+      ctx.stream().bdc(rc);
+      ctx.stream().gdma(isa::makeStore(
+          t, rs, isa::DType::F32, r, out + 4 * (uint64_t(c0) * os.c + w0), os));
+    });
+  });
+  return llvm::Error::success();
+}
+
 std::vector<LoweringRow> buildRows() {
   std::vector<LoweringRow> rows;
   for (const UnaryRow &r : kUnary)
@@ -569,6 +684,8 @@ std::vector<LoweringRow> buildRows() {
     rows.push_back({r.kind, checkBinary, lowerBinary});
   rows.push_back({OpKind::BatchNormalization, checkBatchNorm, lowerBatchNorm});
   rows.push_back({OpKind::Softmax, checkSoftmax, lowerSoftmax});
+  for (const ReduceRow &r : kReduce)
+    rows.push_back({r.kind, checkReduce, lowerReduce});
   return rows;
 }
 

@@ -169,13 +169,27 @@ TEST_CASE("slice with steps and negative indices, constant pad",
   Builder b;
   Value *x = b.input("x", {2, 6, 7, 9});
   auto i64 = [&](std::vector<int64_t> v) {
-    return b.constant(Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v));
+    return b.constant(
+        Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v));
   };
-  b.g.addOutput(b.op(OpKind::Slice, {x, i64({3, 1}), i64({6, 100}),
-                                     i64({1, 3}), i64({1, 2})}));
-  b.g.addOutput(b.op(OpKind::Slice, {x, i64({-1}), i64({-100}), i64({2}),
-                                     i64({-2})}));
-  b.g.addOutput(b.op(OpKind::Pad, {x, i64({0, 0, 1, 2, 0, 1, 0, 1}),
-                                   b.scalar(0.5f)}));
+  b.g.addOutput(b.op(OpKind::Slice, {x, i64({3, 1}), i64({6, 100}), i64({1, 3}),
+                                     i64({1, 2})}));
+  b.g.addOutput(
+      b.op(OpKind::Slice, {x, i64({-1}), i64({-100}), i64({2}), i64({-2})}));
+  b.g.addOutput(
+      b.op(OpKind::Pad, {x, i64({0, 0, 1, 2, 0, 1, 0, 1}), b.scalar(0.5f)}));
+  checkBothTargets(b);
+}
+
+TEST_CASE("reductions over contiguous axes", "[backend][reduce]") {
+  Builder b;
+  Value *x = b.input("x", {2, 70, 5, 6});
+  b.g.addOutput(b.op(OpKind::ReduceMean, {x},
+                     {{"axes", Ints{2, 3}}, {"keepdims", int64_t(0)}}));
+  b.g.addOutput(b.op(OpKind::ReduceSum, {x}, {{"axes", Ints{1}}}));
+  b.g.addOutput(b.op(OpKind::ReduceMax, {x}, {{"axes", Ints{-1}}}));
+  b.g.addOutput(b.op(OpKind::ReduceMin, {x}));
+  Value *y = b.input("y", {3, 1, 4});
+  b.g.addOutput(b.op(OpKind::ReduceSumSquare, {y}, {{"axes", Ints{0, 1}}}));
   checkBothTargets(b);
 }
