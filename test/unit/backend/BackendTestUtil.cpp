@@ -74,6 +74,13 @@ RunFigures backendtest::compileRunCompare(Builder &b,
   if (!bytes)
     FAIL(llvm::toString(bytes.takeError()));
   for (const auto &cg : cm->model.nets[0].stages[0].subnets[0].cmdGroups) {
+    if (cg.gdma) {
+      auto cmds = isa::decodeStream(cm->writer.bytes(*cg.gdma), cg.gdmaNum,
+                                    isa::Engine::GDMA);
+      if (!cmds)
+        FAIL(llvm::toString(cmds.takeError()));
+      f.gdma.insert(f.gdma.end(), cmds->begin(), cmds->end());
+    }
     if (!cg.bdc)
       continue;
     auto cmds = isa::decodeStream(cm->writer.bytes(*cg.bdc), cg.bdcNum,

@@ -46,6 +46,8 @@ struct RunFigures {
   backend::CompileStats stats;
   /// Every BDC command of the compiled net, decoded from the bmodel.
   std::vector<isa::Command> bdc;
+  /// Every GDMA command, likewise.
+  std::vector<isa::Command> gdma;
 };
 
 /// Infers types, compiles `b.g` for `target`, runs the bmodel on the
