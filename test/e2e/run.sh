@@ -190,7 +190,16 @@ for m in "${selected[@]}"; do
   if [ $rc -ne 0 ] || [ ! -f "$out/compilation/output_ref_data.dat" ]; then
     why="exit $rc"
     [ $rc -eq 124 ] && why="timed out after 900s"
-    echo "FAIL $m (bmneto $why, ${secs}s): $(grep -v '^\s*$' "$out/bmneto.log" | tail -1 | cut -c1-300)"
+    # Say whether the reference interpreter alone would have matched, so a
+    # backend failure is not mistaken for a wrong reference (still a FAIL).
+    alone=""
+    if [ -x "$BUILD/bin/bmneto_bench" ] &&
+       timeout 900 "$BUILD/bin/bmneto_bench" --model "$model" --shapes "$shape" \
+         --test_input "$dir/input.npy" --runs 1 --out_ref "$out/interp_only.dat" > /dev/null 2>&1; then
+      alone="; reference interpreter alone: $("$PY" "$HERE/compare.py" "$out/interp_only.dat" "${oracles[@]}" 2>&1 | awk '{print $1, $3}')"
+    fi
+    msg=$(grep -m1 'error:' "$out/bmneto.log" || grep -v '^\s*$' "$out/bmneto.log" | tail -1)
+    echo "FAIL $m (bmneto $why, ${secs}s): $(echo "$msg" | cut -c1-240)$alone"
     fail=$((fail + 1)); failed_names+=("$m")
     continue
   fi

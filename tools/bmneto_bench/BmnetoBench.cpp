@@ -1,14 +1,16 @@
 //===- BmnetoBench.cpp - phase timings of an ONNX compile -----------------===//
 //
 //   bmneto_bench --model m.onnx --shapes [1,3,224,224] [--test_input x.npy]
-//                [--runs 5] [--threads 0]
+//                [--runs 5] [--threads 0] [--out_ref FILE]
 //
 // Times the phases bmneto goes through, separately: import (parse and
 // convert the ONNX file), optimise (verify + the "optimize" pipeline) and the
 // reference interpreter, which is run --runs times on the same input after
 // one warm-up run. Prints `key value` lines (wall seconds; *_cpu_s: process
 // CPU seconds, all threads) for
-// scripts/bench_resnet50.sh; not a test.
+// scripts/bench_resnet50.sh; not a test. --out_ref writes the last run's
+// outputs in output_ref_data.dat format, so test/e2e/run.sh can check the
+// reference interpreter on its own when a whole bmneto compile fails.
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/common/FrontendOptions.h"
@@ -54,7 +56,8 @@ double median(std::vector<double> v) {
 }
 
 llvm::Error run(const std::string &model, const std::string &shapesText,
-                const std::string &testInput, int runs, unsigned threads) {
+                const std::string &testInput, int runs, unsigned threads,
+                const std::string &outRef) {
   OnnxImportOptions io;
   if (!shapesText.empty()) {
     auto shapes = parseShapes(shapesText);
@@ -100,6 +103,7 @@ llvm::Error run(const std::string &model, const std::string &shapesText,
   }
 
   std::vector<double> times;
+  std::vector<Tensor> last;
   for (int r = 0; r <= runs; ++r) {
     t0 = now();
     auto outs = runGraph(m.graph, inputs, kernels);
@@ -107,6 +111,16 @@ llvm::Error run(const std::string &model, const std::string &shapesText,
       return outs.takeError();
     if (r > 0) // run 0 warms caches and the thread pool
       times.push_back(now() - t0);
+    last = std::move(*outs);
+  }
+  if (!outRef.empty()) {
+    std::string bytes = encodeRefData(last);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(outRef, ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write '%s': %s", outRef.c_str(),
+                                     ec.message().c_str());
+    os << bytes;
   }
 
   llvm::outs() << "nodes " << m.graph.numNodes() << "\n";
@@ -129,14 +143,16 @@ int main(int argc, char **argv) {
   std::string model, shapes, testInput;
   int runs = 5;
   unsigned threads = 0;
+  std::string outRef;
   app.add_option("--model", model, "the ONNX model")->required();
   app.add_option("--shapes", shapes, "input shapes, as for bmneto");
   app.add_option("--test_input", testInput, ".npy/.npz input (default: random)");
   app.add_option("--runs", runs, "timed interpreter runs (default 5)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--threads", threads, "kernel threads (0: all cores)");
+  app.add_option("--out_ref", outRef, "write the outputs as raw ref data here");
   CLI11_PARSE(app, argc, argv);
-  if (llvm::Error e = run(model, shapes, testInput, runs, threads)) {
+  if (llvm::Error e = run(model, shapes, testInput, runs, threads, outRef)) {
     llvm::errs() << "bmneto_bench: error: " << llvm::toString(std::move(e)) << "\n";
     return 1;
   }
