@@ -676,6 +676,132 @@ llvm::Error lowerReduce(const Node &n, LowerContext &ctx) {
   return llvm::Error::success();
 }
 
+//===-- layer normalization -----------------------------------------------===//
+
+llvm::Error checkLayerNorm(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32(n))
+    return e;
+  for (unsigned i = 1; i < n.numInputs(); ++i)
+    if (n.input(i) && !n.input(i)->constantValue())
+      return nodeError(n, "scale and bias must be constant");
+  int64_t r = int64_t(n.input(0)->shape().rank());
+  int64_t ax = n.getInt("axis");
+  if (ax < 0)
+    ax += r;
+  if (ax < 0 || ax >= r)
+    return nodeError(n, "axis out of range");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerLayerNorm(const Node &n, LowerContext &ctx) {
+  const isa::TargetInfo &t = ctx.target();
+  std::vector<int64_t> d = dimsOf(n.input(0));
+  int64_t ax = n.getInt("axis");
+  if (ax < 0)
+    ax += int64_t(d.size());
+  uint64_t outer = 1, len = 1;
+  for (size_t i = 0; i < d.size(); ++i)
+    (int64_t(i) < ax ? outer : len) *= uint64_t(d[i]);
+  if (outer > UINT32_MAX || len > UINT32_MAX)
+    return nodeError(n, "tensor too large");
+  // Local view (1, outer, len, 1): statistics reduce over H; scale and bias
+  // are lane-replicated rows indexed by H.
+  Shape4 full{1, uint32_t(outer), uint32_t(len), 1};
+  auto bytes = [&](Shape4 s) {
+    uint64_t x = isa::localBytesPerLane(t, s, isa::DType::F32,
+                                        isa::LocalLayout::AlignEU);
+    uint64_t r = isa::localBytesPerLane(t, {1, s.c, 1, 1}, isa::DType::F32,
+                                        isa::LocalLayout::AlignEU);
+    return localFootprint({x, x, r, r, len * 4, len * 4});
+  };
+  auto tile = chooseTile(t, full, t.npuNum, false, false, bytes);
+  if (!tile)
+    return nodeError(n, "the normalized extent does not fit local memory");
+  uint64_t in = ctx.addressOf(n.input(0)), out = ctx.addressOf(n.output(0));
+  uint64_t gAddr = ctx.addressOf(n.input(1));
+  const Value *bias = n.numInputs() > 2 ? n.input(2) : nullptr;
+  uint64_t bAddr = bias ? ctx.addressOf(bias) : 0;
+  double eps = n.getFloat("epsilon");
+  Strides4 gs = denseStrides(full);
+  forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
+    Shape4 ts{1, cc, full.h, 1}, rs{1, cc, 1, 1};
+    ctx.local().reset();
+    uint64_t xb = isa::localBytesPerLane(t, ts, isa::DType::F32,
+                                         isa::LocalLayout::AlignEU);
+    uint64_t rb = isa::localBytesPerLane(t, rs, isa::DType::F32,
+                                         isa::LocalLayout::AlignEU);
+    uint32_t x = *ctx.local().alloc(xb), y = *ctx.local().alloc(xb);
+    uint32_t m = *ctx.local().alloc(rb), v = *ctx.local().alloc(rb);
+    uint32_t gl = *ctx.local().alloc(len * 4), bl = *ctx.local().alloc(len * 4);
+    uint32_t lanes = std::min(cc, t.npuNum);
+    ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32,
+                                    in + 4 * uint64_t(c0) * gs.c, gs, x));
+    ctx.stream().gdma(isa::makeReplicate(t, lanes, uint32_t(len),
+                                         isa::DType::F32, gAddr, gl));
+    if (bias)
+      ctx.stream().gdma(isa::makeReplicate(t, lanes, uint32_t(len),
+                                           isa::DType::F32, bAddr, bl));
+    auto X = isa::localOperand(t, x, ts, isa::DType::F32);
+    auto Y = isa::localOperand(t, y, ts, isa::DType::F32);
+    auto M = isa::localOperand(t, m, rs, isa::DType::F32);
+    auto V = isa::localOperand(t, v, rs, isa::DType::F32);
+    auto bcast = [](isa::LocalOperand o) {
+      o.stride.h = 0;
+      return o;
+    };
+    auto row = [&](uint32_t addr) {
+      isa::LocalOperand o;
+      o.addr = addr;
+      o.dtype = isa::DType::F32;
+      o.stride = {0, 0, 1, 0};
+      return o;
+    };
+    auto reduce = [&](isa::LocalOperand src, isa::LocalOperand dst) {
+      isa::ReduceCmd r;
+      r.inShape = ts;
+      r.in = src;
+      r.out = dst;
+      r.op = isa::ReduceOp::Mean;
+      r.axisMask = isa::kAxisH;
+      ctx.stream().bdc(r);
+    };
+    auto binary = [&](Shape4 sh, isa::LocalOperand o, isa::LocalOperand a,
+                      isa::LocalOperand b, isa::BinaryOp op, bool bScalar,
+                      double scalar) {
+      isa::BinaryCmd c;
+      c.shape = sh;
+      c.out = o;
+      c.a = a;
+      c.b = b;
+      c.op = op;
+      c.bIsScalar = bScalar;
+      c.scalar = scalar;
+      ctx.stream().bdc(c);
+    };
+    reduce(X, M);                                             // mean
+    binary(ts, Y, X, bcast(M), isa::BinaryOp::Sub, false, 0); // x - mean
+    binary(ts, X, Y, Y, isa::BinaryOp::Mul, false, 0);        // squares
+    reduce(X, V);                                             // variance
+    binary(rs, M, V, V, isa::BinaryOp::Add, true, eps);
+    isa::UnaryCmd rsq;
+    rsq.shape = rs;
+    rsq.out = V;
+    rsq.in = M;
+    rsq.op = isa::UnaryOp::Rsqrt;
+    ctx.stream().bdc(rsq);
+    binary(ts, X, Y, bcast(V), isa::BinaryOp::Mul, false, 0);
+    binary(ts, Y, X, row(gl), isa::BinaryOp::Mul, false, 0);
+    uint32_t res = y;
+    if (bias) {
+      binary(ts, X, Y, row(bl), isa::BinaryOp::Add, false, 0);
+      res = x;
+    }
+    ctx.stream().gdma(isa::makeStore(t, ts, isa::DType::F32, res,
+                                     out + 4 * uint64_t(c0) * gs.c, gs));
+  });
+  return llvm::Error::success();
+}
+
 std::vector<LoweringRow> buildRows() {
   std::vector<LoweringRow> rows;
   for (const UnaryRow &r : kUnary)
@@ -684,6 +810,7 @@ std::vector<LoweringRow> buildRows() {
     rows.push_back({r.kind, checkBinary, lowerBinary});
   rows.push_back({OpKind::BatchNormalization, checkBatchNorm, lowerBatchNorm});
   rows.push_back({OpKind::Softmax, checkSoftmax, lowerSoftmax});
+  rows.push_back({OpKind::LayerNormalization, checkLayerNorm, lowerLayerNorm});
   for (const ReduceRow &r : kReduce)
     rows.push_back({r.kind, checkReduce, lowerReduce});
   return rows;

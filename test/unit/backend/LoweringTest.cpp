@@ -193,3 +193,14 @@ TEST_CASE("reductions over contiguous axes", "[backend][reduce]") {
   b.g.addOutput(b.op(OpKind::ReduceSumSquare, {y}, {{"axes", Ints{0, 1}}}));
   checkBothTargets(b);
 }
+
+TEST_CASE("layer normalization over the last axes", "[backend][norm]") {
+  Builder b;
+  Value *x = b.input("x", {2, 70, 24});
+  b.g.addOutput(b.op(OpKind::LayerNormalization,
+                     {x, b.constant({24}), b.constant({24})}));
+  Value *y = b.input("y", {3, 4, 5});
+  b.g.addOutput(b.op(OpKind::LayerNormalization, {y, b.constant({4, 5})},
+                     {{"axis", int64_t(1)}, {"epsilon", 1e-3f}}));
+  checkBothTargets(b);
+}
