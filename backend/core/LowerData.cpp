@@ -460,6 +460,62 @@ llvm::Error lowerPad(const Node &n, LowerContext &ctx) {
   return llvm::Error::success();
 }
 
+//===-- gather with constant indices --------------------------------------===//
+
+/// Gathers with more indices than this are rejected (one copy per index).
+constexpr int64_t kMaxGatherIndices = 4096;
+
+llvm::Error checkGather(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkF32Data(n))
+    return e;
+  const Tensor *idx = n.input(1)->constantValue();
+  if (!idx)
+    return nodeError(n, "indices must be constant");
+  if (idx->numElements() > kMaxGatherIndices)
+    return nodeError(n, "more than 4096 indices");
+  auto d = dimsOf(n.input(0));
+  int64_t ax = n.getInt("axis");
+  if (ax < 0)
+    ax += int64_t(d.size());
+  if (ax < 0 || ax >= int64_t(d.size()))
+    return nodeError(n, "axis out of range");
+  for (int64_t k : idx->toInts())
+    if (k < -d[size_t(ax)] || k >= d[size_t(ax)])
+      return nodeError(n, "index out of range");
+  return llvm::Error::success();
+}
+
+llvm::Error lowerGather(const Node &n, LowerContext &ctx) {
+  auto d = dimsOf(n.input(0));
+  int64_t ax = n.getInt("axis");
+  if (ax < 0)
+    ax += int64_t(d.size());
+  uint64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < int64_t(d.size()); ++i) {
+    if (i < ax)
+      outer *= uint64_t(d[size_t(i)]);
+    else if (i > ax)
+      inner *= uint64_t(d[size_t(i)]);
+  }
+  if (outer > UINT32_MAX || inner > UINT32_MAX)
+    return nodeError(n, "tensor too large");
+  std::vector<int64_t> idx = n.input(1)->constantValue()->toInts();
+  int64_t dim = d[size_t(ax)];
+  uint64_t x = ctx.addressOf(n.input(0)), y = ctx.addressOf(n.output(0));
+  for (size_t j = 0; j < idx.size(); ++j) {
+    int64_t k = idx[j] < 0 ? idx[j] + dim : idx[j];
+    isa::GdmaMoveCmd m;
+    m.shape = {1, 1, uint32_t(outer), uint32_t(inner)};
+    m.dtype = isa::DType::F32;
+    m.src = isa::globalSide(x + 4 * uint64_t(k) * inner,
+                            {0, 0, int64_t(dim * int64_t(inner)), 1});
+    m.dst = isa::globalSide(y + 4 * uint64_t(j) * inner,
+                            {0, 0, int64_t(idx.size() * inner), 1});
+    ctx.stream().gdma(m);
+  }
+  return llvm::Error::success();
+}
+
 const LoweringRow kRows[] = {
     {OpKind::Constant, checkConstant, lowerNothing},
     {OpKind::Reshape, checkAlias, lowerNothing},
@@ -473,6 +529,7 @@ const LoweringRow kRows[] = {
     {OpKind::Resize, checkResize, lowerResize},
     {OpKind::Slice, checkSlice, lowerSlice},
     {OpKind::Pad, checkPad, lowerPad},
+    {OpKind::Gather, checkGather, lowerGather},
 };
 
 } // namespace

@@ -204,3 +204,17 @@ TEST_CASE("layer normalization over the last axes", "[backend][norm]") {
                      {{"axis", int64_t(1)}, {"epsilon", 1e-3f}}));
   checkBothTargets(b);
 }
+
+TEST_CASE("gather with constant indices", "[backend][data]") {
+  Builder b;
+  Value *x = b.input("x", {2, 5, 6});
+  b.g.addOutput(
+      b.op(OpKind::Gather,
+           {x, b.constant(Tensor::fromInts(DType::I64, Shape{}, {0}))},
+           {{"axis", int64_t(1)}}));
+  b.g.addOutput(b.op(
+      OpKind::Gather,
+      {x, b.constant(Tensor::fromInts(DType::I64, Shape{2, 2}, {-1, 0, 3, 3}))},
+      {{"axis", int64_t(2)}}));
+  checkBothTargets(b);
+}
