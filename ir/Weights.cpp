@@ -316,6 +316,13 @@ llvm::Error WeightsWriter::write(llvm::StringRef path) const {
 }
 
 llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data) {
+  // Renaming over a device or FIFO (e.g. `-o /dev/null`) would replace it with
+  // a regular file; refuse instead.
+  llvm::sys::fs::file_status st;
+  if (!llvm::sys::fs::status(path, st) &&
+      st.type() != llvm::sys::fs::file_type::regular_file)
+    return makeError(path + ": exists and is not a regular file; refusing to "
+                            "replace it (give a file path)");
   llvm::SmallString<256> model(path);
   model += ".tmp%%%%%%";
   auto tmp = llvm::sys::fs::TempFile::create(model);

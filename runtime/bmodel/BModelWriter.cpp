@@ -518,6 +518,13 @@ llvm::Error BModelWriter::writeAtomic(llvm::StringRef path,
 
 llvm::Error writeFileAtomic(llvm::StringRef path,
                             llvm::ArrayRef<uint8_t> bytes) {
+  // Renaming over a device or FIFO (e.g. `-o /dev/null`) would replace it with
+  // a regular file; refuse instead.
+  llvm::sys::fs::file_status st;
+  if (!llvm::sys::fs::status(path, st) &&
+      st.type() != llvm::sys::fs::file_type::regular_file)
+    return makeErr(path + ": exists and is not a regular file; refusing to "
+                          "replace it (give a file path)");
   llvm::SmallString<256> tmpModel(path);
   tmpModel += ".tmp-%%%%%%";
   int fd;
