@@ -367,6 +367,10 @@ llvm::Error writeModuleFiles(const Module &m, llvm::StringRef tirPath,
   if (llvm::sys::path::extension(weightsPath) == ".tir")
     llvm::sys::path::replace_extension(weightsPath, "");
   weightsPath += ".weights";
+  // Check both targets first so that a refused one leaves nothing behind.
+  for (llvm::StringRef p : {tirPath, llvm::StringRef(weightsPath)})
+    if (llvm::Error e = checkReplaceableTarget(p))
+      return e;
   WeightsWriter sink;
   PrintOptions o;
   o.inlineLimit = inlineLimit;

@@ -315,7 +315,7 @@ llvm::Error WeightsWriter::write(llvm::StringRef path) const {
   return writeFileAtomically(path, serialize());
 }
 
-llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data) {
+llvm::Error checkReplaceableTarget(llvm::StringRef path) {
   // Renaming over a device or FIFO (e.g. `-o /dev/null`) would replace it with
   // a regular file; refuse instead.
   llvm::sys::fs::file_status st;
@@ -323,6 +323,12 @@ llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data) {
       st.type() != llvm::sys::fs::file_type::regular_file)
     return makeError(path + ": exists and is not a regular file; refusing to "
                             "replace it (give a file path)");
+  return llvm::Error::success();
+}
+
+llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data) {
+  if (llvm::Error e = checkReplaceableTarget(path))
+    return e;
   llvm::SmallString<256> model(path);
   model += ".tmp%%%%%%";
   auto tmp = llvm::sys::fs::TempFile::create(model);

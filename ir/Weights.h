@@ -86,6 +86,9 @@ private:
   llvm::DenseMap<const Buffer *, std::vector<unsigned>> byBuffer_;
 };
 
+/// Fails if `path` exists and is not a regular file (a device, FIFO or
+/// directory), which an atomic rename would replace.
+llvm::Error checkReplaceableTarget(llvm::StringRef path);
 /// Writes `data` to `path` atomically (temporary file in the same directory,
 /// then rename). Used for .tir text and sidecar files alike.
 llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef data);
