@@ -16,7 +16,7 @@ section "unit tests"
 section "lit tests"
 /usr/bin/python3 /usr/lib/llvm-14/build/utils/lit/lit.py -sv "$BUILD/test/lit" || fail=1
 
-for t in "$ROOT"/test/conformance/run.sh "$ROOT"/test/e2e/run.sh; do
+for t in "$ROOT"/test/conformance/run.sh "$ROOT"/test/e2e/run.sh "$ROOT"/test/e2e/run_tpu.sh; do
   if [ -x "$t" ]; then
     section "$(basename "$(dirname "$t")")"
     "$t" "$BUILD" || fail=1
