@@ -1,6 +1,3 @@
-#include <cmath>
-#include <cstdlib>
-#include <limits>
 #include "ir/OpInfo.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -8,7 +5,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cassert>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 
 namespace onntc {
 
@@ -150,40 +150,6 @@ bool parseStringText(llvm::StringRef s, std::string &out) {
   return true;
 }
 
-std::string quote(llvm::StringRef s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c < 0x20 || c >= 0x7f) {
-      out += '\\';
-      out += llvm::hexdigit(c >> 4, true);
-      out += llvm::hexdigit(c & 15, true);
-    } else
-      out += char(c);
-  }
-  return out + "\"";
-}
-
-std::string floatText(float f) {
-  if (std::isinf(f))
-    return f > 0 ? "inf" : "-inf";
-  if (std::isnan(f))
-    return "nan";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", double(f));
-  std::string s = buf;
-  // Keep floats recognisable as floats in the text form.
-  if (s.find_first_of(".eE") == std::string::npos)
-    s += ".0";
-  return s;
-}
-
 } // namespace
 
 const AttrSpec *OpInfo::findAttr(llvm::StringRef n) const {
@@ -286,38 +252,6 @@ llvm::Expected<AttrValue> parseAttrLiteral(AttrKind k, llvm::StringRef text) {
     return litError(text, "a non-tensor attribute kind");
   }
   return litError(text, "a known attribute kind");
-}
-
-std::string printAttrLiteral(const AttrValue &v) {
-  switch (attrKindOf(v)) {
-  case AttrKind::Int: return std::to_string(std::get<int64_t>(v));
-  case AttrKind::Float: return floatText(std::get<float>(v));
-  case AttrKind::String: return quote(std::get<std::string>(v));
-  case AttrKind::Ints: {
-    std::string s = "[";
-    const auto &xs = std::get<std::vector<int64_t>>(v);
-    for (size_t i = 0; i < xs.size(); ++i)
-      s += (i ? ", " : "") + std::to_string(xs[i]);
-    return s + "]";
-  }
-  case AttrKind::Floats: {
-    std::string s = "[";
-    const auto &xs = std::get<std::vector<float>>(v);
-    for (size_t i = 0; i < xs.size(); ++i)
-      s += (i ? ", " : "") + floatText(xs[i]);
-    return s + "]";
-  }
-  case AttrKind::Strings: {
-    std::string s = "[";
-    const auto &xs = std::get<std::vector<std::string>>(v);
-    for (size_t i = 0; i < xs.size(); ++i)
-      s += (i ? ", " : "") + quote(xs[i]);
-    return s + "]";
-  }
-  case AttrKind::Type: return dtypeName(std::get<DType>(v)).str();
-  case AttrKind::Tensor: return "<tensor>";
-  }
-  return "?";
 }
 
 } // namespace onntc

@@ -75,8 +75,6 @@ llvm::ArrayRef<OpInfo> allOps();
 /// (ints: `[1, 2]`, floats `[0.5]`, strings `"x"`, types `f32`). Tensor
 /// literals are not handled here (they need the weight sidecar).
 llvm::Expected<AttrValue> parseAttrLiteral(AttrKind k, llvm::StringRef text);
-/// Prints an attribute value (non-tensor) in the same syntax.
-std::string printAttrLiteral(const AttrValue &v);
 
 /// Inputs handed to a kernel: one Tensor per input slot; absent optional
 /// inputs are invalid Tensors.
