@@ -13,9 +13,9 @@
 # as test/e2e/run.sh); missing ones are made with gen_models.py and
 # prep_fixtures.py. Tiling stress cases (unless --no-stress):
 #   resnet18_1024  ResNet-18 at 1x3x1024x1024 (gen_models.py's export with the
-#                  input size changed), BM1684X only
+#                  input size changed)
 #   conv2048       a 2048->2048 1x1 conv and a 3x3 conv with odd channel
-#                  counts and spatial sizes, batch 4 (generated ONNX), both targets
+#                  counts and spatial sizes, batch 4 (generated ONNX)
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -56,11 +56,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 T_START=$(date +%s.%N)
 BMNETO="$BUILD/bin/bmneto"
 BMRT="$BUILD/bin/bmrt_test"
-# ResNet-18 at 1024x1024 runs on one target: BM1684X if selected.
-BIG_TARGET="${TARGETS[0]}"
-for t in "${TARGETS[@]}"; do [ "$t" = BM1684X ] && BIG_TARGET=BM1684X; done
 ncases=$(( (${#MODELS[@]} + ${#STRESS[@]}) * ${#TARGETS[@]} ))
-for s in "${STRESS[@]}"; do [ "$s" = resnet18_1024 ] && ncases=$((ncases - ${#TARGETS[@]} + 1)); done
 for t in "$BMNETO" "$BMRT"; do
   if [ ! -x "$t" ]; then
     echo "tpu: $t is missing; build it with: ninja -C $BUILD bmneto bmrt_test"
@@ -189,12 +185,7 @@ for m in "${MODELS[@]}"; do
   for tgt in "${TARGETS[@]}"; do run_case "$m" "$tgt"; done
 done
 for s in "${STRESS[@]}"; do
-  case "$s" in
-    # 1024x1024 takes minutes per target on the cmodel; one target is enough
-    # to stress the tiling (BM1684X has the smaller local memory per lane).
-    resnet18_1024) run_case "$s" "$BIG_TARGET" ;;
-    *) for tgt in "${TARGETS[@]}"; do run_case "$s" "$tgt"; done ;;
-  esac
+  for tgt in "${TARGETS[@]}"; do run_case "$s" "$tgt"; done
 done
 
 echo "tpu: total time $(elapsed "$T_START")s; logs in $WORK"
