@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 using llvm::Error;
@@ -54,7 +55,10 @@ template <class F> void forEach(Shape4 s, F f) {
           f(n, c, h, w);
 }
 
-double applyBinary(BinaryOp op, double a, double b) {
+/// One definition of every binary op for both the float path (T = double)
+/// and the integer path (T = int64_t); only Div (integer division by zero
+/// gives 0) and Pow (computed in double) differ between the two.
+template <class T> T applyBinaryT(BinaryOp op, T a, T b) {
   switch (op) {
   case BinaryOp::Add:
     return a + b;
@@ -63,53 +67,16 @@ double applyBinary(BinaryOp op, double a, double b) {
   case BinaryOp::Mul:
     return a * b;
   case BinaryOp::Div:
-    return a / b;
+    if constexpr (std::is_integral_v<T>)
+      return b == 0 ? 0 : a / b;
+    else
+      return a / b;
   case BinaryOp::Max:
     return std::max(a, b);
   case BinaryOp::Min:
     return std::min(a, b);
   case BinaryOp::Pow:
-    return std::pow(a, b);
-  case BinaryOp::PRelu:
-    return a > 0 ? a : a * b;
-  case BinaryOp::SquaredDiff:
-    return (a - b) * (a - b);
-  case BinaryOp::Eq:
-    return a == b;
-  case BinaryOp::Ne:
-    return a != b;
-  case BinaryOp::Lt:
-    return a < b;
-  case BinaryOp::Le:
-    return a <= b;
-  case BinaryOp::Gt:
-    return a > b;
-  case BinaryOp::Ge:
-    return a >= b;
-  case BinaryOp::And:
-    return (a != 0) && (b != 0);
-  case BinaryOp::Or:
-    return (a != 0) || (b != 0);
-  }
-  return 0;
-}
-
-int64_t applyBinaryInt(BinaryOp op, int64_t a, int64_t b) {
-  switch (op) {
-  case BinaryOp::Add:
-    return a + b;
-  case BinaryOp::Sub:
-    return a - b;
-  case BinaryOp::Mul:
-    return a * b;
-  case BinaryOp::Div:
-    return b == 0 ? 0 : a / b;
-  case BinaryOp::Max:
-    return std::max(a, b);
-  case BinaryOp::Min:
-    return std::min(a, b);
-  case BinaryOp::Pow:
-    return int64_t(std::pow(double(a), double(b)));
+    return T(std::pow(double(a), double(b)));
   case BinaryOp::PRelu:
     return a > 0 ? a : a * b;
   case BinaryOp::SquaredDiff:
@@ -234,7 +201,7 @@ Error execBinary(ExecContext &x, const BinaryCmd &c) {
       }
       int64_t av = c.aIsScalar ? sv : loadInt(a.at(n, ch, h, w), c.a.dtype);
       int64_t bv = c.bIsScalar ? sv : loadInt(b.at(n, ch, h, w), c.b.dtype);
-      int64_t y = applyBinaryInt(c.op, av, bv);
+      int64_t y = applyBinaryT<int64_t>(c.op, av, bv);
       int64_t zp = 0;
       if (c.rq.mode != RequantMode::None) {
         y = requantValue(y, mult, shift, c.rq.outZp);
@@ -281,7 +248,7 @@ Error execBinary(ExecContext &x, const BinaryCmd &c) {
         c.bIsScalar ? c.scalar : loadElement(b.at(n, ch, h, w), c.b.dtype);
     // Float operands compute in the precision of f32 inputs: every result
     // of + - * / on f32 values rounded once to f32 equals the f32 operation.
-    double y = applyBinary(c.op, av, bv);
+    double y = applyBinaryT<double>(c.op, av, bv);
     if (c.relu && y < 0)
       y = 0;
     storeElement(out->at(n, ch, h, w), c.out.dtype, y);
