@@ -97,10 +97,15 @@ struct Args {
   WriteOptions write;
 };
 
-Error runInfo(const Args &a) {
+/// The one bmodel an operation like --info takes, read and verified.
+Expected<BModel> readOnlyInput(const Args &a, llvm::StringRef option) {
   if (a.files.size() != 1)
-    return fail("--info takes exactly one bmodel");
-  auto m = readBModel(a.files[0]);
+    return fail(option + " takes exactly one bmodel");
+  return readBModel(a.files[0]);
+}
+
+Error runInfo(const Args &a) {
+  auto m = readOnlyInput(a, "--info");
   if (!m)
     return m.takeError();
   llvm::outs() << formatInfo(*m);
@@ -108,9 +113,7 @@ Error runInfo(const Args &a) {
 }
 
 Error runPrint(const Args &a) {
-  if (a.files.size() != 1)
-    return fail("--print takes exactly one bmodel");
-  auto m = readBModel(a.files[0]);
+  auto m = readOnlyInput(a, "--print");
   if (!m)
     return m.takeError();
   auto text = printAsText(*m);
@@ -121,9 +124,7 @@ Error runPrint(const Args &a) {
 }
 
 Error runWeight(const Args &a) {
-  if (a.files.size() != 1)
-    return fail("--weight takes exactly one bmodel");
-  auto m = readBModel(a.files[0]);
+  auto m = readOnlyInput(a, "--weight");
   if (!m)
     return m.takeError();
   llvm::outs() << formatWeights(*m);
@@ -131,9 +132,7 @@ Error runWeight(const Args &a) {
 }
 
 Error runExtract(const Args &a) {
-  if (a.files.size() != 1)
-    return fail("--extract takes exactly one bmodel");
-  auto m = readBModel(a.files[0]);
+  auto m = readOnlyInput(a, "--extract");
   if (!m)
     return m.takeError();
   std::string dir = a.hasOutput ? a.output : ".";
