@@ -12,7 +12,8 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler libcli11-dev catch2
   llvm-14-dev llvm-14-tools libclang-rt-14-dev zlib1g-dev libzstd-dev libtinfo-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-opencv
-  libonnx-testdata nodejs npm
+  libonnx-testdata nodejs npm ccache
+  liblmdb-dev nlohmann-json3-dev libopencv-dev darknet dataset-fashion-mnist pybind11-dev
 )
 
 missing=()

@@ -16,7 +16,9 @@ section "unit tests"
 section "lit tests"
 /usr/bin/python3 /usr/lib/llvm-14/build/utils/lit/lit.py -sv "$BUILD/test/lit" || fail=1
 
-for t in "$ROOT"/test/conformance/run.sh "$ROOT"/test/e2e/run.sh "$ROOT"/test/e2e/run_tpu.sh; do
+# The conformance runner, then every end-to-end script test/e2e/run*.sh
+# (run.sh first, then the others in name order).
+for t in "$ROOT"/test/conformance/run.sh "$ROOT"/test/e2e/run.sh "$ROOT"/test/e2e/run_*.sh; do
   if [ -x "$t" ]; then
     section "$(basename "$(dirname "$t")")"
     "$t" "$BUILD" || fail=1
