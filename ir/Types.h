@@ -20,7 +20,7 @@
 namespace onntc {
 
 /// Element types of IR tensors. The order is part of no file format; the
-/// bmodel dtype numbering lives in runtime/bmodel.
+/// bmodel dtype numbering lives in bmodel.
 enum class DType : uint8_t { F32, F16, BF16, I8, U8, I16, U16, I32, I64, Bool };
 
 /// Size in bytes of one element.

@@ -3,8 +3,8 @@
 #include "backend/core/Backend.h"
 #include "backend/core/LowerContext.h"
 
-#include "backend/isa/Encoding.h"
-#include "backend/isa/Layout.h"
+#include "isa/Encoding.h"
+#include "isa/Layout.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"

@@ -10,10 +10,10 @@
 #ifndef ONNTC_BACKEND_CORE_BACKEND_H
 #define ONNTC_BACKEND_CORE_BACKEND_H
 
-#include "backend/isa/Target.h"
+#include "isa/Target.h"
 #include "ir/Graph.h"
-#include "runtime/bmodel/BModel.h"
-#include "runtime/bmodel/BModelWriter.h"
+#include "bmodel/BModel.h"
+#include "bmodel/BModelWriter.h"
 
 #include "llvm/Support/Error.h"
 

@@ -2,8 +2,8 @@
 
 #include "backend/core/LowerContext.h"
 
-#include "backend/isa/CostModel.h"
-#include "backend/isa/Layout.h"
+#include "isa/CostModel.h"
+#include "isa/Layout.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

@@ -10,7 +10,7 @@
 #define ONNTC_BACKEND_CORE_LOWERCONTEXT_H
 
 #include "backend/core/Backend.h"
-#include "backend/isa/Commands.h"
+#include "isa/Commands.h"
 #include "ir/Tensor.h"
 
 #include "llvm/ADT/DenseMap.h"

@@ -9,7 +9,7 @@
 
 #include "backend/core/LowerContext.h"
 
-#include "backend/isa/Builders.h"
+#include "backend/core/Builders.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

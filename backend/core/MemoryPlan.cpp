@@ -11,7 +11,7 @@
 
 #include "backend/core/LowerContext.h"
 
-#include "backend/isa/Layout.h"
+#include "isa/Layout.h"
 
 #include <algorithm>
 #include <limits>

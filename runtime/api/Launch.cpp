@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/api/RuntimeImpl.h"
 
-#include "backend/isa/Target.h"
+#include "isa/Target.h"
 
 #include <chrono>
 #include <cstring>

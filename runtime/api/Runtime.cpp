@@ -1,7 +1,7 @@
 //===- Runtime.cpp - loading bmodels, net info, stage selection -----------===//
 #include "runtime/api/RuntimeImpl.h"
 
-#include "backend/isa/Target.h"
+#include "isa/Target.h"
 
 #include "llvm/ADT/Twine.h"
 

@@ -12,7 +12,7 @@
 #ifndef ONNTC_RUNTIME_API_RUNTIME_H
 #define ONNTC_RUNTIME_API_RUNTIME_H
 
-#include "runtime/bmodel/BModel.h"
+#include "bmodel/BModel.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"

@@ -2,8 +2,8 @@
 //--------------------------===//
 #include "runtime/cmodel/CModel.h"
 
-#include "backend/isa/CostModel.h"
-#include "backend/isa/Encoding.h"
+#include "isa/CostModel.h"
+#include "isa/Encoding.h"
 #include "runtime/cmodel/Exec.h"
 
 #include "llvm/Support/Format.h"

@@ -12,7 +12,7 @@
 #ifndef ONNTC_RUNTIME_CMODEL_CMODEL_H
 #define ONNTC_RUNTIME_CMODEL_CMODEL_H
 
-#include "backend/isa/Commands.h"
+#include "isa/Commands.h"
 #include "runtime/cmodel/Memory.h"
 
 #include "llvm/ADT/ArrayRef.h"

@@ -8,7 +8,7 @@
 #ifndef ONNTC_RUNTIME_CMODEL_EXEC_H
 #define ONNTC_RUNTIME_CMODEL_EXEC_H
 
-#include "backend/isa/Commands.h"
+#include "isa/Commands.h"
 #include "runtime/cmodel/Memory.h"
 
 #include "llvm/Support/Error.h"

@@ -9,7 +9,7 @@
 #include "runtime/cmodel/Access.h"
 #include "runtime/cmodel/Exec.h"
 
-#include "backend/isa/Requant.h"
+#include "isa/Requant.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 //----------------------===//
 #include "runtime/cmodel/Memory.h"
 
-#include "backend/isa/Requant.h"
+#include "isa/Requant.h"
 #include "runtime/cmodel/Access.h"
 
 #include "llvm/Support/Format.h"

@@ -9,7 +9,7 @@
 #ifndef ONNTC_RUNTIME_CMODEL_MEMORY_H
 #define ONNTC_RUNTIME_CMODEL_MEMORY_H
 
-#include "backend/isa/Layout.h"
+#include "isa/Layout.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"

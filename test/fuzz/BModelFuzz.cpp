@@ -7,8 +7,8 @@
 // with itself, check codes), since those walk the same view.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/bmodel/BModel.h"
-#include "runtime/bmodel/BModelOps.h"
+#include "bmodel/BModel.h"
+#include "bmodel/BModelOps.h"
 
 #include <cstddef>
 #include <cstdint>

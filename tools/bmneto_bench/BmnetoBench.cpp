@@ -3,24 +3,20 @@
 //   bmneto_bench --model m.onnx --shapes [1,3,224,224] [--test_input x.npy]
 //                [--runs 5] [--threads 0] [--out_ref FILE]
 //
-// Times the phases bmneto goes through, separately: import (parse and
-// convert the ONNX file), optimise (verify + the "optimize" pipeline) and the
-// reference interpreter, which is run --runs times on the same input after
-// one warm-up run. Prints `key value` lines (wall seconds; *_cpu_s: process
-// CPU seconds, all threads) for
-// scripts/bench_resnet50.sh; not a test. --out_ref writes the last run's
+// Times the stages bmneto goes through (driver/Stages.h), separately: import
+// (parse, convert and verify the ONNX file), optimise (the "optimize"
+// pipeline) and the reference interpreter, which is run --runs times on the
+// same input after one warm-up run. Prints `key value` lines (wall seconds;
+// *_cpu_s: process CPU seconds, all threads) for scripts/bench_resnet50.sh;
+// not a test. --out_ref writes the last run's
 // outputs in output_ref_data.dat format, so test/e2e/run.sh can check the
 // reference interpreter on its own when a whole bmneto compile fails.
 //
 //===----------------------------------------------------------------------===//
-#include "frontends/common/FrontendOptions.h"
-#include "frontends/common/Npy.h"
-#include "frontends/common/RefData.h"
+#include "driver/FrontendOptions.h"
+#include "driver/RefData.h"
+#include "driver/Stages.h"
 #include "frontends/onnx/OnnxImporter.h"
-
-#include "ir/Interpreter.h"
-#include "ir/PassManager.h"
-#include "ir/Verifier.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -58,16 +54,22 @@ double median(std::vector<double> v) {
 llvm::Error run(const std::string &model, const std::string &shapesText,
                 const std::string &testInput, int runs, unsigned threads,
                 const std::string &outRef) {
-  OnnxImportOptions io;
-  if (!shapesText.empty()) {
-    auto shapes = parseShapes(shapesText);
-    if (!shapes)
-      return shapes.takeError();
-    io.shapes = std::move(*shapes);
-  }
+  SdkFlagValues flags;
+  flags.model = model;
+  flags.shapes = shapesText;
+  flags.testInput = testInput;
+  flags.seed = 1;
+  auto opts = makeFrontendOptions(flags);
+  if (!opts)
+    return opts.takeError();
+  auto importOnnx = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
+    OnnxImportOptions io;
+    io.shapes = opts->shapes;
+    return importOnnxFile(opts->model, io);
+  };
 
   double t0 = now(), c0 = cpuNow();
-  auto module = importOnnxFile(model, io);
+  auto module = importStage(*opts, importOnnx);
   if (!module)
     return module.takeError();
   double tImport = now() - t0, cImport = cpuNow() - c0;
@@ -76,37 +78,19 @@ llvm::Error run(const std::string &model, const std::string &shapesText,
   t0 = now();
   c0 = cpuNow();
   Module &m = **module;
-  if (llvm::Error e = verifyGraph(m.graph))
-    return e;
-  PipelineOptions popts;
-  if (llvm::Error e = runPipeline(m, popts, kernels))
+  if (llvm::Error e = optimizeStage(m, *opts, kernels))
     return e;
   double tOpt = now() - t0, cOpt = cpuNow() - c0;
 
-  std::vector<InputSpec> specs;
-  for (Value *v : m.graph.inputs())
-    specs.push_back({v->name(), v->type()});
-  std::vector<Tensor> inputs;
-  if (!testInput.empty()) {
-    auto arrays = readNumpyFile(testInput);
-    if (!arrays)
-      return arrays.takeError();
-    auto bound = bindTestInputs(std::move(*arrays), specs, testInput);
-    if (!bound)
-      return bound.takeError();
-    inputs = std::move(*bound);
-  } else {
-    auto gen = generateInputs(specs, {}, 1);
-    if (!gen)
-      return gen.takeError();
-    inputs = std::move(*gen);
-  }
+  auto inputs = referenceInputs(m.graph, *opts);
+  if (!inputs)
+    return inputs.takeError();
 
   std::vector<double> times;
   std::vector<Tensor> last;
   for (int r = 0; r <= runs; ++r) {
     t0 = now();
-    auto outs = runGraph(m.graph, inputs, kernels);
+    auto outs = referenceOutputs(m.graph, *inputs, kernels);
     if (!outs)
       return outs.takeError();
     if (r > 0) // run 0 warms caches and the thread pool

@@ -7,7 +7,7 @@
 // binary_bdc or binary_gdma blob extracted from a bmodel).
 //
 //===----------------------------------------------------------------------===//
-#include "backend/isa/Encoding.h"
+#include "isa/Encoding.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/MemoryBuffer.h"

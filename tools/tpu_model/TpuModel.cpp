@@ -2,13 +2,13 @@
 //------------------===//
 //
 // Accepts the SDK's `tpu_model` command lines (`--info file`, `--combine a b
-// -o out`, ...). All the work is in runtime/bmodel (BModelOps.h); this file
+// -o out`, ...). All the work is in bmodel (BModelOps.h); this file
 // parses arguments, checks that no output replaces an input and prints.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/bmodel/BModel.h"
-#include "runtime/bmodel/BModelOps.h"
-#include "runtime/bmodel/BModelWriter.h"
+#include "bmodel/BModel.h"
+#include "bmodel/BModelOps.h"
+#include "bmodel/BModelWriter.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"

@@ -2,8 +2,8 @@
 
 #include "BackendTestUtil.h"
 
-#include "backend/isa/Encoding.h"
-#include "backend/isa/Target.h"
+#include "isa/Encoding.h"
+#include "isa/Target.h"
 #include "ir/Interpreter.h"
 #include "ir/Verifier.h"
 #include "runtime/api/Runtime.h"

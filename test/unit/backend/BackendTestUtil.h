@@ -3,7 +3,7 @@
 #define ONNTC_TEST_UNIT_BACKEND_BACKENDTESTUTIL_H
 
 #include "backend/core/Backend.h"
-#include "backend/isa/Commands.h"
+#include "isa/Commands.h"
 #include "ir/Graph.h"
 #include "ir/Tensor.h"
 

@@ -2,9 +2,9 @@
 
 #include "BackendTestUtil.h"
 
-#include "backend/isa/Target.h"
+#include "isa/Target.h"
 #include "ir/Verifier.h"
-#include "runtime/bmodel/BModel.h"
+#include "bmodel/BModel.h"
 
 #include <catch2/catch.hpp>
 

@@ -15,9 +15,9 @@
 // See test/lit/tpu_model/Inputs/*.json for examples. Unknown keys are errors.
 //
 //===----------------------------------------------------------------------===//
-#include "runtime/bmodel/BModel.h"
-#include "runtime/bmodel/BModelOps.h"
-#include "runtime/bmodel/BModelWriter.h"
+#include "bmodel/BModel.h"
+#include "bmodel/BModelOps.h"
+#include "bmodel/BModelWriter.h"
 
 #include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/SmallString.h"

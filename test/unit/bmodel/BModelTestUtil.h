@@ -2,9 +2,9 @@
 #ifndef ONNTC_TEST_UNIT_BMODEL_BMODELTESTUTIL_H
 #define ONNTC_TEST_UNIT_BMODEL_BMODELTESTUTIL_H
 
-#include "runtime/bmodel/BModel.h"
-#include "runtime/bmodel/BModelOps.h"
-#include "runtime/bmodel/BModelWriter.h"
+#include "bmodel/BModel.h"
+#include "bmodel/BModelOps.h"
+#include "bmodel/BModelWriter.h"
 
 #include <catch2/catch.hpp>
 

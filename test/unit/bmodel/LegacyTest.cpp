@@ -1,13 +1,13 @@
 //===- LegacyTest.cpp - files from before Net.parameter, SDK-style files --===//
 //
 // These tests build flatbuffers directly with the generated code (the only
-// code outside runtime/bmodel/*.cpp that does), to make files our writer never
+// code outside bmodel/*.cpp that does), to make files our writer never
 // writes: pre-`parameter` nets and files whose optional vectors are absent.
 //
 //===----------------------------------------------------------------------===//
 #include "BModelTestUtil.h"
 
-#include "runtime/bmodel/bmodel_generated.h"
+#include "bmodel/bmodel_generated.h"
 
 #include <cstring>
 

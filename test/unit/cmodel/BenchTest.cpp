@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "TestUtil.h"
 
-#include "backend/isa/CostModel.h"
+#include "isa/CostModel.h"
 
 #include <chrono>
 

@@ -2,7 +2,7 @@
 //---------===//
 #include "TestUtil.h"
 
-#include "backend/isa/CostModel.h"
+#include "isa/CostModel.h"
 
 #include <cstring>
 

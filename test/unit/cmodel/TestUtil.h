@@ -2,7 +2,7 @@
 #ifndef ONNTC_TEST_UNIT_CMODEL_TESTUTIL_H
 #define ONNTC_TEST_UNIT_CMODEL_TESTUTIL_H
 
-#include "backend/isa/Encoding.h"
+#include "isa/Encoding.h"
 #include "runtime/cmodel/CModel.h"
 
 #include <catch2/catch.hpp>

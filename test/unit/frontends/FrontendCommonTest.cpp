@@ -1,8 +1,8 @@
-#include "frontends/common/CompileDriver.h"
-#include "frontends/common/FrontendOptions.h"
-#include "frontends/common/Npy.h"
-#include "frontends/common/OutputDir.h"
-#include "frontends/common/RefData.h"
+#include "driver/CompileDriver.h"
+#include "driver/FrontendOptions.h"
+#include "driver/Npy.h"
+#include "driver/OutputDir.h"
+#include "driver/RefData.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -107,7 +107,9 @@ TEST_CASE("name lists, booleans, targets and net names", "[frontend]") {
   CHECK(expectOk(parseBool("TRUE")));
   CHECK(!expectOk(parseBool("0")));
   CHECK(!parseBool("maybe"));
-  CHECK(expectOk(parseTarget("bm1684x")) == Target::BM1684X);
+  CHECK(expectOk(parseTarget("bm1684x"))->name == "BM1684X");
+  CHECK(errorOf(parseTarget("BM1682")).find("BM1684 or BM1684X") !=
+        std::string::npos);
   CHECK(!parseTarget("BM1682"));
   CHECK(defaultNetName("/models/resnet-50.v1.onnx") == "resnet-50_v1");
   CHECK(defaultNetName("model.onnx") == "model");
@@ -358,13 +360,19 @@ TEST_CASE("raw flag values become validated options", "[frontend]") {
   CHECK(o->inputNames == std::vector<std::string>{"a", "b"});
   CHECK(o->dyn);
   CHECK(!o->cmp);
-  CHECK(o->target == Target::BM1684X);
+  CHECK(o->target == isa::lookupTarget("BM1684X"));
   CHECK(o->emit == EmitKind::IR);
   CHECK(o->opt == 1);
   SdkFlagValues bad = f;
-  bad.emit = "bmodel";
-  CHECK(errorOf(makeFrontendOptions(bad)).find("--emit=bmodel") !=
+  bad.emit = "bmodle";
+  CHECK(errorOf(makeFrontendOptions(bad)).find("--emit=bmodle") !=
         std::string::npos);
+  for (const char *stop : {"ir", "quantized-ir", "cmds", "bmodel"}) {
+    bad.emit = stop;
+    auto k = makeFrontendOptions(bad);
+    REQUIRE(bool(k));
+    CHECK(emitKindName(k->emit) == stop);
+  }
   bad = f;
   bad.netName = "a/b";
   CHECK(errorOf(makeFrontendOptions(bad)).find("path separators") !=

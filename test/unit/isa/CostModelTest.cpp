@@ -1,6 +1,6 @@
 //===- CostModelTest.cpp - the documented cycle formulas
 //-------------------===//
-#include "backend/isa/CostModel.h"
+#include "isa/CostModel.h"
 
 #include <catch2/catch.hpp>
 

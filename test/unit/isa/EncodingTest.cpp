@@ -1,6 +1,6 @@
 //===- EncodingTest.cpp - descriptor round trips and validation
 //------------===//
-#include "backend/isa/Encoding.h"
+#include "isa/Encoding.h"
 
 #include <catch2/catch.hpp>
 

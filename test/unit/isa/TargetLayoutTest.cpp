@@ -1,7 +1,7 @@
 //===- TargetLayoutTest.cpp - targets as data and local layouts
 //------------===//
-#include "backend/isa/Layout.h"
-#include "backend/isa/Target.h"
+#include "isa/Layout.h"
+#include "isa/Target.h"
 
 #include <catch2/catch.hpp>
 
@@ -94,7 +94,7 @@ TEST_CASE("sliding window output sizes", "[isa][layout]") {
   CHECK(slidingOutSize(2, 5, 0, 0, 0, 1) == 0);
 }
 
-#include "backend/isa/Builders.h"
+#include "backend/core/Builders.h"
 
 TEST_CASE("builders fill standard loads and stores", "[isa][builders]") {
   const TargetInfo &t = getBM1684XTarget();

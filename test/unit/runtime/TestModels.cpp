@@ -1,8 +1,8 @@
 //===- TestModels.cpp - hand-built bmodels for the runtime tests ----------===//
 #include "TestModels.h"
 
-#include "backend/isa/Builders.h"
-#include "backend/isa/Encoding.h"
+#include "backend/core/Builders.h"
+#include "isa/Encoding.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"

@@ -8,9 +8,9 @@
 #ifndef ONNTC_TEST_UNIT_RUNTIME_TESTMODELS_H
 #define ONNTC_TEST_UNIT_RUNTIME_TESTMODELS_H
 
-#include "backend/isa/Layout.h"
+#include "isa/Layout.h"
 #include "runtime/api/Runtime.h"
-#include "runtime/bmodel/BModelWriter.h"
+#include "bmodel/BModelWriter.h"
 
 #include <string>
 #include <vector>

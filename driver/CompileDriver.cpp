@@ -1,0 +1,208 @@
+#include "driver/CompileDriver.h"
+#include "driver/OutputDir.h"
+#include "driver/RefData.h"
+
+#include "ir/Diagnostics.h"
+#include "ir/Printer.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace onntc {
+
+std::vector<std::string> normalizeSdkArgs(int argc, const char *const *argv) {
+  std::vector<std::string> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i > 0) {
+      llvm::StringRef s(a);
+      // -opt=2 / -target BM1684: one dash and a multi-letter name.
+      if (s.size() > 2 && s[0] == '-' && s[1] != '-' && llvm::isAlpha(s[1]) &&
+          (s.size() > 2 && (llvm::isAlnum(s[2]) || s[2] == '_')))
+        a = "-" + a;
+      llvm::StringRef t(a);
+      if (t == "--v" || t == "-v")
+        a = "--log_level";
+      else if (t.startswith("--v=") || t.startswith("-v="))
+        a = "--log_level=" + t.split('=').second.str();
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+namespace {
+
+std::string describeValues(llvm::ArrayRef<Value *> vs) {
+  std::string s;
+  for (Value *v : vs)
+    s += (s.empty() ? "" : ", ") + v->name() + " " + v->type().str();
+  return s;
+}
+
+/// Writes a module as text into the stage; records the sidecar if any.
+llvm::Error writeIR(const Module &m, StagedOutputDir &stage,
+                    llvm::StringRef base) {
+  std::string tir = (base + ".tir").str(), weights = (base + ".weights").str();
+  if (llvm::Error e = writeModuleFiles(m, stage.stagedPath(tir)))
+    return e;
+  stage.addFile(tir);
+  if (llvm::sys::fs::exists(stage.stagedPath(weights)))
+    stage.addFile(weights);
+  return llvm::Error::success();
+}
+
+llvm::StringRef asText(llvm::ArrayRef<uint8_t> bytes) {
+  return llvm::StringRef(reinterpret_cast<const char *>(bytes.data()),
+                         bytes.size());
+}
+
+} // namespace
+
+llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
+                       ImportCallback import, llvm::raw_ostream &log) {
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  llvm::raw_null_ostream null;
+  auto info = [&](int level) -> llvm::raw_ostream & {
+    if (opts.logLevel < level)
+      return null;
+    return log << "[" << tool << "] ";
+  };
+  if (opts.emit == EmitKind::QuantizedIR)
+    return makeError("--emit=quantized-ir stops after the quantize stage, "
+                     "which only INT8 compiles have; this is an FP32 compile "
+                     "(use --emit=ir, cmds or bmodel)");
+
+  // The output directory can be written (before any expensive work).
+  auto stage = StagedOutputDir::create(opts.outdir);
+  if (!stage)
+    return stage.takeError();
+
+  // Import.
+  auto module = importStage(opts, import);
+  if (!module)
+    return module.takeError();
+  Module &m = **module;
+  Graph &g = m.graph;
+  info(0) << "net '" << opts.netName << "' for " << opts.target->name << ": "
+          << g.numNodes() << " nodes after import\n";
+  info(0) << "inputs: " << describeValues(g.inputs()) << "\n";
+  info(0) << "outputs: " << describeValues(g.outputs()) << "\n";
+  if (opts.dyn)
+    info(0) << "note: the backend compiles static nets only; --dyn is "
+               "ignored and the bmodel is for the --shapes given\n";
+  if (opts.emit == EmitKind::IR)
+    if (llvm::Error e = writeIR(m, **stage, opts.netName + ".imported"))
+      return e;
+
+  auto inputs = referenceInputs(g, opts);
+  if (!inputs)
+    return inputs.takeError();
+  info(1) << "reference inputs: "
+          << (opts.testInput.empty()
+                  ? "random (seed " + std::to_string(opts.seed) + ")"
+                  : "from " + opts.testInput)
+          << "\n";
+
+  KernelContext kernels(0);
+  // With --cmp, the imported graph's outputs check the optimiser.
+  std::vector<Tensor> before;
+  if (opts.cmp) {
+    auto r = referenceOutputs(g, *inputs, kernels);
+    if (!r)
+      return r.takeError();
+    before = std::move(*r);
+  }
+
+  // Optimise.
+  llvm::StringMap<int64_t> stats;
+  if (llvm::Error e = optimizeStage(m, opts, kernels, &stats))
+    return e;
+  info(0) << "optimised (--opt " << opts.opt << ", passes '"
+          << (opts.opt == 0 ? "infer-types" : "optimize")
+          << "'): " << g.numNodes() << " nodes\n";
+  if (opts.logLevel >= 2)
+    for (const auto &s : stats)
+      info(2) << "  " << s.getKey() << " = " << s.getValue() << "\n";
+
+  // Reference outputs.
+  auto outs = referenceOutputs(g, *inputs, kernels);
+  if (!outs)
+    return outs.takeError();
+  if (opts.cmp) {
+    auto diff = maxRelativeDifference(*outs, before, g.outputs());
+    if (!diff)
+      return diff.takeError();
+    info(0) << "compare optimised vs imported graph: max relative difference "
+            << llvm::format("%.3g", *diff) << "\n";
+    if (!(*diff <= kCmpTolerance))
+      return makeError("the optimised graph's outputs differ from the imported "
+                       "graph's (max relative difference " +
+                       std::to_string(*diff) +
+                       "); rerun with --opt=0 and report this model");
+  }
+  if (llvm::Error e =
+          (*stage)->writeFile("input_ref_data.dat", encodeRefData(*inputs)))
+    return e;
+  if (llvm::Error e =
+          (*stage)->writeFile("output_ref_data.dat", encodeRefData(*outs)))
+    return e;
+  if (llvm::Error e = writeIR(m, **stage, opts.netName))
+    return e;
+
+  // Lower and emit: compilation.bmodel; with --cmp, check on the cmodel.
+  if (opts.emit != EmitKind::IR) {
+    auto net = lowerStage(g, opts);
+    if (!net)
+      return net.takeError();
+    info(0) << "backend: " << net->layers << " layers, " << net->bdcCommands
+            << " BDC + " << net->gdmaCommands << " GDMA commands in "
+            << net->cmdGroups << " group(s); coeff " << net->coeffBytes
+            << " B, neuron " << net->neuronBytes << " B\n";
+    if (opts.emit == EmitKind::Cmds) {
+      auto text = disassembleBModel(net->bmodel);
+      if (!text)
+        return text.takeError();
+      if (llvm::Error e = (*stage)->writeFile(opts.netName + ".cmds", *text))
+        return e;
+    } else {
+      if (opts.cmp && opts.emit == EmitKind::None) {
+        auto check = checkStage(net->bmodel, *inputs, *outs, g.outputs());
+        if (!check)
+          return check.takeError();
+        info(0) << "compare cmodel vs reference: max relative difference "
+                << llvm::format("%.3g", check->maxRelDiff) << "; simulated "
+                << llvm::format("%.3f", check->latencyUs / 1000.0) << " ms ("
+                << check->cycles << " cycles), simulator wall "
+                << llvm::format("%.2f", check->simWallUs / 1e6) << " s\n";
+        if (!(check->maxRelDiff <= kCmpTolerance))
+          return makeError(
+              "the bmodel's outputs on the cmodel differ from the "
+              "reference (max relative difference " +
+              std::to_string(check->maxRelDiff) +
+              "); rerun with --cmp=false to keep the files and "
+              "report this model");
+      }
+      if (llvm::Error e =
+              (*stage)->writeFile("compilation.bmodel", asText(net->bmodel)))
+        return e;
+    }
+  }
+
+  // Write everything at once.
+  if (llvm::Error e = (*stage)->commit())
+    return e;
+  if (opts.emit != EmitKind::None)
+    info(0) << "stopped after --emit=" << emitKindName(opts.emit) << "\n";
+  for (const std::string &f : (*stage)->files())
+    info(0) << "wrote " << opts.outdir << "/" << f << "\n";
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  info(0) << llvm::format("done in %.2f s", secs) << "\n";
+  return llvm::Error::success();
+}
+
+} // namespace onntc
