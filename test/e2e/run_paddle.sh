@@ -89,7 +89,7 @@ check "mnist numpy oracle top-1" "$PY" "$TOOL" top1 "$MN/oracle.npy" "$MN/labels
 for T in BM1684 BM1684X; do
   D="$WORK/mnist_$T"
   check "mnist-mlp bmpaddle $T (10000 digits)" \
-    "$BMP" --model="$FIXTURES/mnist-mlp" --shapes=[10000,784] --test_input="$MN/input.npz" \
+    "$BMP" --model="$FIXTURES/mnist-mlp" --shapes=[10000,1,28,28] --test_input="$MN/input.npz" \
     --outdir="$D" --target=$T
   if [ "$T" = BM1684 ]; then
     check "mnist-mlp interpreter vs numpy" "$PY" "$TOOL" compare "$D/output_ref_data.dat" "$MN/oracle.npy"
