@@ -157,17 +157,6 @@ const VarDesc *findVar(const PaddleProgram &prog, llvm::StringRef name) {
 
 } // namespace
 
-std::vector<std::string> unsupportedPaddleOps(const PaddleProgram &prog,
-                                              llvm::StringRef file) {
-  std::vector<std::string> out;
-  if (prog.blocks_size() == 0)
-    return out;
-  for (int i = 0; i < prog.blocks(0).ops_size(); ++i)
-    if (!findPaddleOp(prog.blocks(0).ops(i).type()))
-      out.push_back(describePaddleOp(file, prog.blocks(0).ops(i), i));
-  return out;
-}
-
 llvm::Expected<std::unique_ptr<Module>>
 importPaddleProgram(const PaddleProgram &prog,
                     const llvm::StringMap<Tensor> &params, llvm::StringRef file,

@@ -63,12 +63,6 @@ importPaddleModel(llvm::StringRef model, const PaddleImportOptions &opts);
 /// table (`bmpaddle --list_ops`, docs/frontends/paddle.md).
 std::vector<llvm::StringRef> supportedPaddleOps();
 
-/// Every op of block 0 that the op table lacks, one line each
-/// ("<file>: op #<i> '<type>' (output '<var>')"), in program order; empty
-/// when all are supported.
-std::vector<std::string> unsupportedPaddleOps(const PaddleProgram &prog,
-                                              llvm::StringRef file);
-
 } // namespace onntc
 
 #endif

@@ -12,7 +12,8 @@
       input.npz (img/255*2-1, [10000,1,28,28]) + labels.npy
   paddle_tool.py mnist-oracle <pb-dir> <model-dir> <input.npz> <out.npy>
       numpy re-implementation of the MLP program (weights read from its files)
-  paddle_tool.py compare <a> <b> [--cos C] [--rel R]       cosine + max-abs/relative gate
+  paddle_tool.py compare <a> <b> [--cos C] [--rel R] [--range LO HI]
+      cosine + max-abs/relative gate (on elements LO..HI-1 of both with --range)
   paddle_tool.py top1 <outputs> <labels.npy>                prints the top-1 accuracy in %
 
 Arrays are .npy files or raw float32 .dat files (output_ref_data.dat, bmrt_test's output.dat).
@@ -272,8 +273,10 @@ def load_arr(path, like=None):
     return np.fromfile(path, np.float32).astype(np.float64)
 
 
-def compare(a_path, b_path, cos_min=0.99999, rel_max=1e-3):
+def compare(a_path, b_path, cos_min=0.99999, rel_max=1e-3, lo=None, hi=None):
     a, b = load_arr(a_path), load_arr(b_path)
+    if lo is not None:
+        a, b = a[lo:hi], b[lo:hi]
     if a.size != b.size:
         print("compare: %d vs %d values" % (a.size, b.size))
         return 1
@@ -312,7 +315,11 @@ def main(argv):
             cos_min = float(args[args.index("--cos") + 1])
         if "--rel" in args:
             rel_max = float(args[args.index("--rel") + 1])
-        return compare(args[0], args[1], cos_min, rel_max)
+        lo = hi = None
+        if "--range" in args:
+            i = args.index("--range")
+            lo, hi = int(args[i + 1]), int(args[i + 2])
+        return compare(args[0], args[1], cos_min, rel_max, lo, hi)
     elif cmd == "top1":
         acc = top1(argv[2], argv[3])
         if len(argv) > 4 and acc < float(argv[4]):
