@@ -265,16 +265,16 @@ llvm::Expected<std::unique_ptr<Module>> Importer::run() {
   module_->stage = IRStage::Imported;
   st_.graph = &module_->graph;
   if (llvm::Error e = selectOutputs())
-    return std::move(e);
+    return e;
   markNeeded();
   if (llvm::Error e = checkSupported())
-    return std::move(e);
+    return e;
   if (llvm::Error e = classifyNullNodes())
-    return std::move(e);
+    return e;
   if (llvm::Error e = createInputs())
-    return std::move(e);
+    return e;
   if (llvm::Error e = importNodes())
-    return std::move(e);
+    return e;
   return std::move(module_);
 }
 

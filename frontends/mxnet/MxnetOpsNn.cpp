@@ -36,11 +36,11 @@ llvm::Expected<Window> readWindow(MxNodeContext &ctx, bool required) {
     return llvm::Error::success();
   };
   if (llvm::Error e = one("stride", 1, w.stride))
-    return std::move(e);
+    return e;
   if (llvm::Error e = one("dilate", 1, w.dilate))
-    return std::move(e);
+    return e;
   if (llvm::Error e = one("pad", 0, w.pad))
-    return std::move(e);
+    return e;
   for (size_t i = 0; i < r; ++i)
     if (w.kernel[i] <= 0 || w.stride[i] <= 0 || w.dilate[i] <= 0 ||
         w.pad[i] < 0)

@@ -10,7 +10,7 @@ namespace {
 
 llvm::Expected<Value *> onlyInput(MxNodeContext &ctx) {
   if (llvm::Error e = ctx.expectInputs(1, 1))
-    return std::move(e);
+    return e;
   return ctx.input(0, "data");
 }
 
@@ -195,7 +195,7 @@ inferMxnetReshape(llvm::ArrayRef<int64_t> inDims,
     int64_t p = param[i];
     if (p == 0) {
       if (llvm::Error e = needSrc(1))
-        return std::move(e);
+        return e;
       out.push_back(in[src++]);
     } else if (p == -1) {
       if (inferAt >= 0)
@@ -208,12 +208,12 @@ inferMxnetReshape(llvm::ArrayRef<int64_t> inDims,
         out.push_back(in[src++]);
     } else if (p == -3) {
       if (llvm::Error e = needSrc(2))
-        return std::move(e);
+        return e;
       out.push_back(in[src] * in[src + 1]);
       src += 2;
     } else if (p == -4) {
       if (llvm::Error e = needSrc(1))
-        return std::move(e);
+        return e;
       if (i + 2 >= param.size())
         return makeError("-4 must be followed by two values");
       int64_t d0 = in[src++], d1 = param[++i], d2 = param[++i];

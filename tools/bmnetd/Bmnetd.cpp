@@ -8,8 +8,8 @@
 // Flags follow the SDK's bmnetd (also `-opt=2` single-dash spellings).
 //
 //===----------------------------------------------------------------------===//
-#include "frontends/common/CompileDriver.h"
-#include "frontends/common/SdkFlags.h"
+#include "driver/CompileDriver.h"
+#include "driver/SdkFlags.h"
 #include "frontends/darknet/DarknetImporter.h"
 
 #include "llvm/Support/raw_ostream.h"
