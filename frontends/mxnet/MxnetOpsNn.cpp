@@ -79,8 +79,11 @@ llvm::Error checkParamShape(MxNodeContext &ctx, unsigned i,
       for (size_t j = 0; j < want.size(); ++j)
         s += (j ? "," : "") +
              (want[j] < 0 ? std::string("?") : std::to_string(want[j]));
+      std::string have = "[";
+      for (size_t j = 0; j < t->shape().rank(); ++j)
+        have += (j ? "," : "") + std::to_string(t->shape()[j]);
       return ctx.error(role + " '" + ctx.inputName(i) + "' has shape " +
-                       t->shape().str() + " in the params file but the " +
+                       have + "] in the params file but the " +
                        "layer needs " + s + "] (params of another net?)");
     }
   return llvm::Error::success();
