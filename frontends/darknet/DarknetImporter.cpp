@@ -167,10 +167,13 @@ Importer::weights(const DnSection &s, unsigned i, size_t n,
 llvm::Expected<unsigned> Importer::layerRef(const DnSection &s, unsigned i,
                                             int64_t ref, llvm::StringRef key) {
   int64_t r = ref < 0 ? int64_t(i) + ref : ref;
-  if (r < 0 || r >= int64_t(i))
-    return cfg_.error(s, key + "=" + llvm::Twine(ref) + " in layer " +
-                             llvm::Twine(i) +
-                             " does not name an earlier layer");
+  if (r < 0 || r >= int64_t(i)) {
+    std::string msg = "layer " + std::to_string(i) + " can only refer to "
+                      "earlier layers, and " + std::to_string(ref) +
+                      " is not one";
+    const DnOption *o = s.find(key);
+    return o ? cfg_.error(s, *o, msg) : cfg_.error(s, msg);
+  }
   return unsigned(r);
 }
 
