@@ -3,6 +3,7 @@
 oracle outputs for run_darknet.sh.
 
   darknet_oracle.py CFG OUTDIR [--seed N] [--darknet-dump EXE]
+  darknet_oracle.py CFG OUTDIR --weights-only   (lit tests: the weights only)
 
 Writes
   OUTDIR/<net>.weights   header int32 major=0, minor=2, revision=0, uint64
@@ -85,12 +86,15 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--darknet-dump")
+    ap.add_argument("--weights-only", action="store_true")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     name = os.path.splitext(os.path.basename(args.cfg))[0]
     sections = parse_cfg(args.cfg)
     weights = os.path.join(args.outdir, name + ".weights")
     write_weights(sections, weights, np.random.RandomState(args.seed))
+    if args.weights_only:
+        return 0
 
     net = sections[0][1]
     h, w = int(net["height"]), int(net["width"])
