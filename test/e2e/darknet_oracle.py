@@ -107,8 +107,10 @@ def main():
     # The layer before each [yolo] is an output (bmnetd names it conv_<i>).
     outs = [i - 1 for i, (t, _) in enumerate(sections[1:]) if t == "yolo"]
     for i in outs:
-        if sections[1 + i][0] not in ("convolutional", "conv"):
-            raise SystemExit("layer %d before a [yolo] is not a conv" % i)
+        # OpenCV's "conv_<i>" is the convolution before its activation.
+        if sections[1 + i][0] not in ("convolutional", "conv") or \
+                sections[1 + i][1].get("activation", "logistic") != "linear":
+            raise SystemExit("layer %d before a [yolo] is not a linear conv" % i)
     with open(os.path.join(args.outdir, name + "_outputs.txt"), "w") as f:
         f.write(",".join("conv_%d" % i for i in outs) + "\n")
 

@@ -10,6 +10,8 @@
 # readNetFromDarknet for both nets and Debian's libdarknet (through
 # darknet_dump.c, compiled here against /usr/lib/darknet) for yolov3-tiny
 # (pjreddie's darknet has no route groups, so it cannot run yolov4-tiny).
+# A third case, tiny, is test/lit/bmnetd/Inputs/tiny.cfg (mish, swish, route
+# groups, stride-1 maxpool, shortcut, dropout) against OpenCV.
 # A case passes when bmnetd compiles, its reference outputs match every
 # oracle (cosine >= 0.99999, max abs error / largest oracle magnitude
 # <= 1e-4) and `bmrt_test --context_dir` says "cmp success". Generated files
@@ -29,7 +31,10 @@ KEEP=0
 # shellcheck source=frontend_case.sh
 source "$HERE/frontend_case.sh"
 
-NETS=(yolov3-tiny yolov4-tiny)
+NETS=(yolov3-tiny yolov4-tiny tiny)
+# tiny: test/lit/bmnetd/Inputs/tiny.cfg (mish, swish, route groups, stride-1
+# maxpool, shortcut, dropout at 16x16), OpenCV oracle only.
+cfg_of() { if [ "$1" = tiny ]; then echo "$ROOT/test/lit/bmnetd/Inputs/tiny.cfg"; else echo "$FIXTURES/darknet/$1.cfg"; fi; }
 TARGETS=(BM1684 BM1684X)
 total=$(( ${#NETS[@]} * ${#TARGETS[@]} ))
 pass=0 fail=0 failed=()
@@ -40,7 +45,7 @@ for t in bmnetd bmrt_test; do
 done
 [ -f /usr/lib/darknet/libdarknet.so ] || giveup "Debian darknet is missing (apt-get install darknet)"
 
-KEY=$(cat "$HERE/darknet_oracle.py" "$HERE/darknet_dump.c" "$FIXTURES"/darknet/*.cfg | sha256sum | cut -c1-16)
+KEY=$(cat "$HERE/darknet_oracle.py" "$HERE/darknet_dump.c" "$FIXTURES"/darknet/*.cfg "$(cfg_of tiny)" | sha256sum | cut -c1-16)
 CACHE="$BUILD/e2e-cache/darknet-$KEY"
 WORK="$BUILD/e2e-work/darknet"
 mkdir -p "$WORK"
@@ -52,7 +57,7 @@ if [ ! -f "$CACHE/done.stamp" ]; then
   for n in "${NETS[@]}"; do
     dn=()
     [ "$n" = yolov3-tiny ] && dn=(--darknet-dump "$CACHE/darknet_dump")
-    ONNTC_FIXTURES="$FIXTURES" "$PY" "$HERE/darknet_oracle.py" "$FIXTURES/darknet/$n.cfg" "$CACHE" \
+    ONNTC_FIXTURES="$FIXTURES" "$PY" "$HERE/darknet_oracle.py" "$(cfg_of "$n")" "$CACHE" \
       "${dn[@]}" >> "$CACHE/oracle.log" 2>&1 || giveup "the oracle failed for $n: $(tail -1 "$CACHE/oracle.log")"
   done
   touch "$CACHE/done.stamp"
@@ -65,7 +70,7 @@ for n in "${NETS[@]}"; do
   fi
   for tgt in "${TARGETS[@]}"; do
     run_case "$n" "$tgt" \
-      "$BUILD/bin/bmnetd --model $FIXTURES/darknet/$n.cfg --weight $CACHE/$n.weights --net_name $n --test_input $CACHE/${n}_input.npy" \
+      "$BUILD/bin/bmnetd --model $(cfg_of "$n") --weight $CACHE/$n.weights --net_name $n --test_input $CACHE/${n}_input.npy" \
       "$oracles"
   done
 done
