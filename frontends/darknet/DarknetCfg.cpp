@@ -115,8 +115,7 @@ llvm::Expected<DnCfg> parseDarknetCfg(llvm::StringRef text,
       return makeError(at + "'" + line +
                        "' is neither a [section] nor key=value");
     if (cfg.sections.empty())
-      return makeError(at + "option '" + line +
-                       "' before the first [section]");
+      return makeError(at + "option '" + line + "' before the first [section]");
     DnOption o;
     o.key = line.substr(0, eq).trim().str();
     // Darknet strips every space, so "layers = -1, 8" means "-1,8".
@@ -178,8 +177,8 @@ llvm::Expected<DnWeights> parseDarknetWeights(llvm::StringRef bytes,
   if (llvm::Error e = read(&w.revision, 4, "revision"))
     return e;
   if (w.major < 0 || w.minor < 0)
-    return makeError(w.file + ": header version " + llvm::Twine(w.major) +
-                     "." + llvm::Twine(w.minor) +
+    return makeError(w.file + ": header version " + llvm::Twine(w.major) + "." +
+                     llvm::Twine(w.minor) +
                      " is not a Darknet .weights header");
   // Darknet's rule: `seen` is a size_t from version 0.2 on.
   bool wideSeen =

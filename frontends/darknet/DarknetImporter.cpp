@@ -86,8 +86,8 @@ private:
                      llvm::StringRef act);
   llvm::Expected<llvm::ArrayRef<float>> weights(const DnSection &s, unsigned i,
                                                 size_t n, llvm::StringRef what);
-  llvm::Expected<unsigned> layerRef(const DnSection &s, unsigned i,
-                                    int64_t ref, llvm::StringRef key);
+  llvm::Expected<unsigned> layerRef(const DnSection &s, unsigned i, int64_t ref,
+                                    llvm::StringRef key);
   const Shape &prevShape(unsigned i) const { return prev(i)->shape(); }
   Value *prev(unsigned i) const { return i ? layers_[i - 1].out : input_; }
 
@@ -127,9 +127,9 @@ const SectionRow *findSection(llvm::StringRef type) {
   return it != std::end(kSections) && type == it->type ? it : nullptr;
 }
 
-constexpr const char *kActivations[] = {"elu",  "hardtan", "leaky", "linear",
-                                        "logistic", "mish", "relu",  "relu6",
-                                        "selu", "swish",   "tanh"};
+constexpr const char *kActivations[] = {
+    "elu",  "hardtan", "leaky", "linear", "logistic", "mish",
+    "relu", "relu6",   "selu",  "swish",  "tanh"};
 
 std::string Importer::layerName(const DnSection &s, unsigned i) const {
   const SectionRow *r = findSection(s.type);
@@ -137,8 +137,8 @@ std::string Importer::layerName(const DnSection &s, unsigned i) const {
          std::to_string(i);
 }
 
-llvm::Expected<Value *> Importer::emit(const DnSection &s, unsigned i,
-                                       OpKind k, llvm::ArrayRef<Value *> ins,
+llvm::Expected<Value *> Importer::emit(const DnSection &s, unsigned i, OpKind k,
+                                       llvm::ArrayRef<Value *> ins,
                                        llvm::StringRef name,
                                        const Attributes &a) {
   std::string out = g().uniqueName(name);
@@ -153,13 +153,14 @@ llvm::Expected<Value *> Importer::emit(const DnSection &s, unsigned i,
 
 Value *Importer::constant(const DnSection &s, unsigned i, llvm::StringRef name,
                           Tensor t) {
-  return g().createConstant(g().uniqueName(name), std::move(t), loc(s, i))
+  return g()
+      .createConstant(g().uniqueName(name), std::move(t), loc(s, i))
       ->output();
 }
 
-llvm::Expected<llvm::ArrayRef<float>>
-Importer::weights(const DnSection &s, unsigned i, size_t n,
-                  llvm::StringRef what) {
+llvm::Expected<llvm::ArrayRef<float>> Importer::weights(const DnSection &s,
+                                                        unsigned i, size_t n,
+                                                        llvm::StringRef what) {
   return w_.take(n, "layer " + llvm::Twine(i) + " (" + cfg_.where(s) + ") " +
                         what);
 }
@@ -168,9 +169,10 @@ llvm::Expected<unsigned> Importer::layerRef(const DnSection &s, unsigned i,
                                             int64_t ref, llvm::StringRef key) {
   int64_t r = ref < 0 ? int64_t(i) + ref : ref;
   if (r < 0 || r >= int64_t(i)) {
-    std::string msg = "layer " + std::to_string(i) + " can only refer to "
-                      "earlier layers, and " + std::to_string(ref) +
-                      " is not one";
+    std::string msg = "layer " + std::to_string(i) +
+                      " can only refer to "
+                      "earlier layers, and " +
+                      std::to_string(ref) + " is not one";
     const DnOption *o = s.find(key);
     return o ? cfg_.error(s, *o, msg) : cfg_.error(s, msg);
   }
@@ -183,9 +185,9 @@ llvm::Error Importer::finish(const DnSection &s, unsigned i, Value *pre,
   Value *out = nullptr;
   llvm::Expected<Value *> r = pre;
   auto clip = [&](float lo, float hi) {
-    return emit(s, i, OpKind::Clip, {pre,
-                constant(s, i, name + "_min", Tensor::scalarFloat(lo)),
-                constant(s, i, name + "_max", Tensor::scalarFloat(hi))},
+    return emit(s, i, OpKind::Clip,
+                {pre, constant(s, i, name + "_min", Tensor::scalarFloat(lo)),
+                 constant(s, i, name + "_max", Tensor::scalarFloat(hi))},
                 name);
   };
   if (act == "linear") {
@@ -223,8 +225,8 @@ llvm::Error Importer::finish(const DnSection &s, unsigned i, Value *pre,
     for (const char *a : kActivations)
       list += std::string(list.empty() ? "" : ", ") + a;
     const DnOption *o = s.find("activation");
-    return o ? cfg_.error(s, *o, "this activation is not supported (" + list +
-                                     ")")
+    return o ? cfg_.error(s, *o,
+                          "this activation is not supported (" + list + ")")
              : cfg_.error(s, "activation '" + act + "' is not supported");
   }
   if (!r)
@@ -273,9 +275,9 @@ llvm::Error Importer::convolutional(const DnSection &s, unsigned i) {
   std::vector<float> scales(size_t(n), 1.0f), mean(size_t(n), 0.0f),
       var(size_t(n), 1.0f);
   if (*bn) {
-    for (auto [vec, what] : {std::pair{&scales, "BN scales"},
-                             std::pair{&mean, "BN rolling mean"},
-                             std::pair{&var, "BN rolling variance"}}) {
+    for (auto [vec, what] :
+         {std::pair{&scales, "BN scales"}, std::pair{&mean, "BN rolling mean"},
+          std::pair{&var, "BN rolling variance"}}) {
       auto a = weights(s, i, size_t(n), what);
       if (!a)
         return a.takeError();
@@ -290,12 +292,12 @@ llvm::Error Importer::convolutional(const DnSection &s, unsigned i) {
   float *wd = wt.data<float>(), *bd = bt.data<float>();
   for (int64_t f = 0; f < n; ++f) {
     // Darknet's inference BN: (x - mean) / (sqrt(var) + .000001) * scale.
-    float k = *bn ? scales[size_t(f)] / (std::sqrt(var[size_t(f)]) + .000001f)
-                  : 1.0f;
+    float k =
+        *bn ? scales[size_t(f)] / (std::sqrt(var[size_t(f)]) + .000001f) : 1.0f;
     for (int64_t j = 0; j < perFilter; ++j)
       wd[f * perFilter + j] = (*wts)[size_t(f * perFilter + j)] * k;
-    bd[f] = *bn ? (*biases)[size_t(f)] - mean[size_t(f)] * k
-                : (*biases)[size_t(f)];
+    bd[f] =
+        *bn ? (*biases)[size_t(f)] - mean[size_t(f)] * k : (*biases)[size_t(f)];
   }
   std::string name = layerName(s, i);
   Attributes a;
@@ -324,9 +326,9 @@ llvm::Error Importer::maxpool(const DnSection &s, unsigned i) {
   auto depth = cfg_.getInt(s, "maxpool_depth", 0);
   auto aa = cfg_.getInt(s, "antialiasing", 0);
   if (!padding || !depth || !aa)
-    return llvm::joinErrors(llvm::joinErrors(padding.takeError(),
-                                             depth.takeError()),
-                            aa.takeError());
+    return llvm::joinErrors(
+        llvm::joinErrors(padding.takeError(), depth.takeError()),
+        aa.takeError());
   if (*depth || *aa)
     return cfg_.error(s, "maxpool_depth and antialiasing are not supported");
   auto sx = cfg_.getInt(s, "stride_x", *stride);
@@ -347,8 +349,8 @@ llvm::Error Importer::maxpool(const DnSection &s, unsigned i) {
   Attributes a;
   a.set("kernel_shape", std::vector<int64_t>{*size, *size});
   a.set("strides", std::vector<int64_t>{*sy, *sx});
-  a.set("pads", std::vector<int64_t>{gy.padBegin, gx.padBegin, gy.padEnd,
-                                     gx.padEnd});
+  a.set("pads",
+        std::vector<int64_t>{gy.padBegin, gx.padBegin, gy.padEnd, gx.padEnd});
   auto out = emit(s, i, OpKind::MaxPool, {prev(i)}, layerName(s, i), a);
   if (!out)
     return out.takeError();
@@ -389,9 +391,9 @@ llvm::Error Importer::route(const DnSection &s, unsigned i) {
   auto groups = cfg_.getInt(s, "groups", 1);
   auto gid = cfg_.getInt(s, "group_id", 0);
   if (!refs || !groups || !gid)
-    return llvm::joinErrors(llvm::joinErrors(refs.takeError(),
-                                             groups.takeError()),
-                            gid.takeError());
+    return llvm::joinErrors(
+        llvm::joinErrors(refs.takeError(), groups.takeError()),
+        gid.takeError());
   if (refs->empty())
     return cfg_.error(s, "'layers' is required");
   if (*groups <= 0 || *gid < 0 || *gid >= *groups)
@@ -414,9 +416,8 @@ llvm::Error Importer::route(const DnSection &s, unsigned i) {
     if (*groups > 1) {
       if (vs[1] % *groups)
         return cfg_.error(s, "groups=" + llvm::Twine(*groups) +
-                                 " does not divide the " +
-                                 llvm::Twine(vs[1]) + " channels of layer " +
-                                 llvm::Twine(*li));
+                                 " does not divide the " + llvm::Twine(vs[1]) +
+                                 " channels of layer " + llvm::Twine(*li));
       int64_t part = vs[1] / *groups;
       std::string pn = name + "_part" + std::to_string(parts.size());
       auto sl = emit(s, i, OpKind::Slice,
@@ -449,9 +450,9 @@ llvm::Error Importer::shortcut(const DnSection &s, unsigned i) {
   auto alpha = cfg_.getFloat(s, "alpha", 1.0f);
   auto beta = cfg_.getFloat(s, "beta", 1.0f);
   if (!from || !alpha || !beta)
-    return llvm::joinErrors(llvm::joinErrors(from.takeError(),
-                                             alpha.takeError()),
-                            beta.takeError());
+    return llvm::joinErrors(
+        llvm::joinErrors(from.takeError(), alpha.takeError()),
+        beta.takeError());
   if (from->size() != 1)
     return cfg_.error(s, "'from' must name exactly one layer");
   std::string wt = cfg_.getString(s, "weights_type", "none");
@@ -498,10 +499,10 @@ llvm::Error Importer::upsample(const DnSection &s, unsigned i) {
     return up.takeError();
   Value *out = *up;
   if (*scale != 1.0f) {
-    auto m = emit(s, i, OpKind::Mul,
-                  {out, constant(s, i, name + "_scale",
-                                 Tensor::scalarFloat(*scale))},
-                  name);
+    auto m = emit(
+        s, i, OpKind::Mul,
+        {out, constant(s, i, name + "_scale", Tensor::scalarFloat(*scale))},
+        name);
     if (!m)
       return m.takeError();
     out = *m;
@@ -528,9 +529,9 @@ llvm::Error Importer::connected(const DnSection &s, unsigned i) {
   std::vector<float> scales(size_t(n), 1.0f), mean(size_t(n), 0.0f),
       var(size_t(n), 1.0f);
   if (*bn) {
-    for (auto [vec, what] : {std::pair{&scales, "BN scales"},
-                             std::pair{&mean, "BN rolling mean"},
-                             std::pair{&var, "BN rolling variance"}}) {
+    for (auto [vec, what] :
+         {std::pair{&scales, "BN scales"}, std::pair{&mean, "BN rolling mean"},
+          std::pair{&var, "BN rolling variance"}}) {
       auto a = weights(s, i, size_t(n), what);
       if (!a)
         return a.takeError();
@@ -541,15 +542,15 @@ llvm::Error Importer::connected(const DnSection &s, unsigned i) {
   Tensor bt(DType::F32, Shape{n});
   float *wd = wt.data<float>(), *bd = bt.data<float>();
   for (int64_t o = 0; o < n; ++o) {
-    float f = *bn ? scales[size_t(o)] / (std::sqrt(var[size_t(o)]) + .000001f)
-                  : 1.0f;
+    float f =
+        *bn ? scales[size_t(o)] / (std::sqrt(var[size_t(o)]) + .000001f) : 1.0f;
     for (int64_t j = 0; j < k; ++j) {
       // Transposed files store [inputs][outputs].
       size_t src = w_.transpose ? size_t(j * n + o) : size_t(o * k + j);
       wd[o * k + j] = (*wts)[src] * f;
     }
-    bd[o] = *bn ? (*biases)[size_t(o)] - mean[size_t(o)] * f
-                : (*biases)[size_t(o)];
+    bd[o] =
+        *bn ? (*biases)[size_t(o)] - mean[size_t(o)] * f : (*biases)[size_t(o)];
   }
   std::string name = layerName(s, i);
   Value *x = prev(i);
@@ -677,7 +678,8 @@ llvm::Expected<std::unique_ptr<Module>> Importer::run() {
                               [&](const Layer &l) { return l.name == want; });
       if (it == layers_.end())
         return makeError(cfg_.file + ": --output_names: no layer named '" +
-                         want + "' (layers are named <kind>_<index>, e.g. "
+                         want +
+                         "' (layers are named <kind>_<index>, e.g. "
                          "conv_0, route_9)");
       g().addOutput(it->out);
     }

@@ -76,8 +76,7 @@ struct DnWeights {
   size_t pos = 0;
 
   /// Takes the next `n` floats; an error naming `what` if fewer remain.
-  llvm::Expected<llvm::ArrayRef<float>> take(size_t n,
-                                             const llvm::Twine &what);
+  llvm::Expected<llvm::ArrayRef<float>> take(size_t n, const llvm::Twine &what);
   size_t remaining() const { return data.size() - pos; }
 };
 

@@ -47,8 +47,7 @@ llvm::Expected<int64_t> MxNodeContext::attrInt(llvm::StringRef k,
     return def;
   int64_t v;
   if (!parseInt(it->second, v))
-    return error("attribute " + k + "='" + it->second +
-                 "' is not an integer");
+    return error("attribute " + k + "='" + it->second + "' is not an integer");
   return v;
 }
 
@@ -126,8 +125,9 @@ const std::string &MxNodeContext::inputName(unsigned i) const {
 llvm::Error MxNodeContext::expectInputs(unsigned lo, unsigned hi) const {
   if (numInputs() >= lo && numInputs() <= hi)
     return llvm::Error::success();
-  std::string want = lo == hi ? std::to_string(lo)
-                              : std::to_string(lo) + " to " + std::to_string(hi);
+  std::string want = lo == hi
+                         ? std::to_string(lo)
+                         : std::to_string(lo) + " to " + std::to_string(hi);
   return error("has " + llvm::Twine(numInputs()) + " input(s), expected " +
                want);
 }
@@ -157,17 +157,16 @@ llvm::Expected<Value *> MxNodeContext::input(unsigned i, llvm::StringRef role) {
       return v;
     const Tensor *t = paramInput(i);
     if (!t)
-      return error("input " + llvm::Twine(i) + " (" + role + ") '" +
-                   src.name + "' is neither a network input nor in " +
-                   st_.paramsFile);
+      return error("input " + llvm::Twine(i) + " (" + role + ") '" + src.name +
+                   "' is neither a network input nor in " + st_.paramsFile);
     SourceLoc l{st_.paramsFile, src.name, "param", 0};
     Value *v = graph().createConstant(src.name, *t, l)->output();
     st_.paramValues[src.name] = v;
     return v;
   }
   return error("input " + llvm::Twine(i) + " (" + role + ") reads output " +
-               llvm::Twine(e.index) + " of node '" + src.name + "' (" +
-               src.op + "), which that node does not have");
+               llvm::Twine(e.index) + " of node '" + src.name + "' (" + src.op +
+               "), which that node does not have");
 }
 
 //===----------------------------------------------------------------------===//
@@ -179,10 +178,10 @@ std::string MxNodeContext::outputName(unsigned i, unsigned numOutputs) const {
                          : node_.name + "_output" + std::to_string(i);
 }
 
-llvm::Expected<Node *> MxNodeContext::emitNode(OpKind k,
-                                               llvm::ArrayRef<Value *> inputs,
-                                               llvm::ArrayRef<std::string> names,
-                                               const Attributes &attrs) {
+llvm::Expected<Node *>
+MxNodeContext::emitNode(OpKind k, llvm::ArrayRef<Value *> inputs,
+                        llvm::ArrayRef<std::string> names,
+                        const Attributes &attrs) {
   std::vector<std::string> outs;
   for (const std::string &n : names)
     outs.push_back(graph().uniqueName(n));
@@ -210,9 +209,9 @@ llvm::Expected<Value *> MxNodeContext::emit(OpKind k,
   return (*n)->output(0);
 }
 
-llvm::Expected<Value *>
-MxNodeContext::emitFinal(OpKind k, llvm::ArrayRef<Value *> inputs,
-                         const Attributes &attrs) {
+llvm::Expected<Value *> MxNodeContext::emitFinal(OpKind k,
+                                                 llvm::ArrayRef<Value *> inputs,
+                                                 const Attributes &attrs) {
   auto n = emitNode(k, inputs, {node_.name}, attrs);
   if (!n)
     return n.takeError();
@@ -232,8 +231,8 @@ Value *MxNodeContext::constTensor(Tensor t, llvm::StringRef suffix) {
 
 Value *MxNodeContext::constInts(llvm::ArrayRef<int64_t> v,
                                 llvm::StringRef suffix) {
-  return constTensor(
-      Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v), suffix);
+  return constTensor(Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v),
+                     suffix);
 }
 
 Value *MxNodeContext::constParam(const Tensor &param, const Shape &shape,

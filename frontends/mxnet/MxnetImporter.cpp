@@ -22,9 +22,8 @@ namespace {
 
 /// Suffixes MXNet gives to the parameters its layers create.
 constexpr llvm::StringLiteral kParamSuffixes[] = {
-    "_weight", "_bias",        "_gamma",        "_beta",
-    "_alpha",  "_moving_mean", "_moving_var",   "_running_mean",
-    "_running_var"};
+    "_weight",      "_bias",       "_gamma",        "_beta",       "_alpha",
+    "_moving_mean", "_moving_var", "_running_mean", "_running_var"};
 
 bool looksLikeParam(const MxNode &n) {
   for (llvm::StringRef s : kParamSuffixes)
@@ -119,8 +118,7 @@ void Importer::markNeeded() {
 
 llvm::Error Importer::classifyNullNodes() {
   std::vector<std::string> missing;
-  std::set<std::string> named(opts_.inputNames.begin(),
-                              opts_.inputNames.end());
+  std::set<std::string> named(opts_.inputNames.begin(), opts_.inputNames.end());
   for (uint32_t id = 0; id < sym_.nodes.size(); ++id) {
     const MxNode &n = sym_.nodes[id];
     if (n.op != "null" || !needed_[id] || isParam(n))
@@ -155,9 +153,8 @@ llvm::Error Importer::classifyNullNodes() {
     // Order the inputs as --input_names does; each must be a null node.
     std::vector<uint32_t> ordered;
     for (const std::string &want : opts_.inputNames) {
-      auto it = llvm::find_if(inputs_, [&](uint32_t id) {
-        return sym_.nodes[id].name == want;
-      });
+      auto it = llvm::find_if(
+          inputs_, [&](uint32_t id) { return sym_.nodes[id].name == want; });
       if (it == inputs_.end())
         return fileError("--input_names: '" + want +
                          "' is not an input of the network (a variable the "
@@ -251,7 +248,8 @@ llvm::Error Importer::importNodes() {
       return fileError("output " + llvm::Twine(e.index) + " of node '" +
                        n.name + "' (" + n.op + ") does not exist");
     if (v->producer() && v->producer()->kind() == OpKind::Constant)
-      return fileError("output '" + n.name + "' is a parameter, not a "
+      return fileError("output '" + n.name +
+                       "' is a parameter, not a "
                        "computed value");
     g.addOutput(v);
   }

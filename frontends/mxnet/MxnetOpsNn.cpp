@@ -29,9 +29,8 @@ llvm::Expected<Window> readWindow(MxNodeContext &ctx, bool required) {
     if (v->empty())
       v->assign(r, def);
     if (v->size() != r)
-      return ctx.error("attribute " + name + " has " +
-                       llvm::Twine(v->size()) + " values but the kernel has " +
-                       llvm::Twine(r));
+      return ctx.error("attribute " + name + " has " + llvm::Twine(v->size()) +
+                       " values but the kernel has " + llvm::Twine(r));
     out = *v;
     return llvm::Error::success();
   };
@@ -68,7 +67,8 @@ std::vector<int64_t> twice(const std::vector<int64_t> &p) {
 
 /// Checks a parameter's shape against what the layer's attributes imply.
 llvm::Error checkParamShape(MxNodeContext &ctx, unsigned i,
-                            llvm::StringRef role, llvm::ArrayRef<int64_t> want) {
+                            llvm::StringRef role,
+                            llvm::ArrayRef<int64_t> want) {
   const Tensor *t = ctx.paramInput(i);
   if (!t)
     return llvm::Error::success();
@@ -82,9 +82,9 @@ llvm::Error checkParamShape(MxNodeContext &ctx, unsigned i,
       std::string have = "[";
       for (size_t j = 0; j < t->shape().rank(); ++j)
         have += (j ? "," : "") + std::to_string(t->shape()[j]);
-      return ctx.error(role + " '" + ctx.inputName(i) + "' has shape " +
-                       have + "] in the params file but the " +
-                       "layer needs " + s + "] (params of another net?)");
+      return ctx.error(role + " '" + ctx.inputName(i) + "' has shape " + have +
+                       "] in the params file but the " + "layer needs " + s +
+                       "] (params of another net?)");
     }
   return llvm::Error::success();
 }
@@ -332,8 +332,7 @@ llvm::Error importLeakyReLU(MxNodeContext &ctx) {
   if (*type == "selu" || *type == "gelu") {
     if (llvm::Error e = ctx.expectInputs(1, 1))
       return e;
-    return ctx
-        .emitFinal(*type == "selu" ? OpKind::Selu : OpKind::Gelu, {*x})
+    return ctx.emitFinal(*type == "selu" ? OpKind::Selu : OpKind::Gelu, {*x})
         .takeError();
   }
   if (*type != "prelu")
@@ -356,7 +355,8 @@ llvm::Error importLeakyReLU(MxNodeContext &ctx) {
         (g->shape()[0] != xs[1] && g->shape()[0] != 1))
       return ctx.error("gamma '" + ctx.inputName(1) + "' has shape " +
                        g->shape().str() + " but the input has " +
-                       llvm::Twine(xs[1]) + " channels (params of another "
+                       llvm::Twine(xs[1]) +
+                       " channels (params of another "
                        "net?)");
     gs[0] = g->shape()[0];
     Value *slopeV = ctx.constParam(*g, gs, "gamma");
@@ -365,9 +365,9 @@ llvm::Error importLeakyReLU(MxNodeContext &ctx) {
   auto gv = ctx.input(1, "gamma");
   if (!gv)
     return gv.takeError();
-  auto r = ctx.emit(OpKind::Reshape,
-                    {*gv, ctx.constInts(gs.dims(), "gamma_shape")},
-                    "gamma_reshaped");
+  auto r =
+      ctx.emit(OpKind::Reshape, {*gv, ctx.constInts(gs.dims(), "gamma_shape")},
+               "gamma_reshaped");
   if (!r)
     return r.takeError();
   return ctx.emitFinal(OpKind::PRelu, {*x, *r}).takeError();
@@ -450,8 +450,8 @@ llvm::Error importPooling(MxNodeContext &ctx) {
   // MXNet's "full" keeps a last window that starts in the padding; the IR
   // (like ONNX) drops it. Refuse the shapes where the two differ.
   for (size_t i = 0; i < w->kernel.size(); ++i) {
-    int64_t want = mxnetPoolExtent(xs[i + 2], w->kernel[i], w->stride[i],
-                                   w->pad[i], full);
+    int64_t want =
+        mxnetPoolExtent(xs[i + 2], w->kernel[i], w->stride[i], w->pad[i], full);
     if ((*out)->shape()[i + 2] != want)
       return ctx.error("with input " + xs.str() +
                        " a pooling window would start beyond the input "

@@ -18,8 +18,8 @@ llvm::Expected<int64_t> normAxis(MxNodeContext &ctx, int64_t axis,
                                  size_t rank) {
   int64_t a = axis < 0 ? axis + int64_t(rank) : axis;
   if (a < 0 || a >= int64_t(rank))
-    return ctx.error("axis " + llvm::Twine(axis) + " is out of range for rank " +
-                     llvm::Twine(rank));
+    return ctx.error("axis " + llvm::Twine(axis) +
+                     " is out of range for rank " + llvm::Twine(rank));
   return a;
 }
 
@@ -39,8 +39,7 @@ llvm::Error softmaxInstance(MxNodeContext &ctx, Value *x) {
   auto s = ctx.emit(OpKind::Softmax, {*f}, "softmax", sa);
   if (!s)
     return s.takeError();
-  return ctx
-      .emitFinal(OpKind::Reshape, {*s, ctx.constInts(xs.dims(), "shape")})
+  return ctx.emitFinal(OpKind::Reshape, {*s, ctx.constInts(xs.dims(), "shape")})
       .takeError();
 }
 
@@ -148,8 +147,9 @@ llvm::Error importConcat(MxNodeContext &ctx) {
   if (!numArgs)
     return numArgs.takeError();
   if (*numArgs != int64_t(ctx.numInputs()))
-    return ctx.error("num_args=" + llvm::Twine(*numArgs) + " but the node has " +
-                     llvm::Twine(ctx.numInputs()) + " inputs");
+    return ctx.error("num_args=" + llvm::Twine(*numArgs) +
+                     " but the node has " + llvm::Twine(ctx.numInputs()) +
+                     " inputs");
   std::vector<Value *> ins;
   for (unsigned i = 0; i < ctx.numInputs(); ++i) {
     auto v = ctx.input(i, "data");
@@ -185,8 +185,7 @@ inferMxnetReshape(llvm::ArrayRef<int64_t> inDims,
   int64_t inferAt = -1;
   auto needSrc = [&](size_t n) -> llvm::Error {
     if (src + n > in.size())
-      return makeError("the shape code at position " +
-                       llvm::Twine(out.size()) +
+      return makeError("the shape code at position " + llvm::Twine(out.size()) +
                        " reads past the input's " + llvm::Twine(in.size()) +
                        " dims");
     return llvm::Error::success();
@@ -467,8 +466,8 @@ llvm::Error importCrop(MxNodeContext &ctx) {
     w = ls[3];
   }
   if (h <= 0 || w <= 0 || h > xs[2] || w > xs[3])
-    return ctx.error("cannot crop " + xs.str() + " to " + llvm::Twine(h) +
-                     "x" + llvm::Twine(w));
+    return ctx.error("cannot crop " + xs.str() + " to " + llvm::Twine(h) + "x" +
+                     llvm::Twine(w));
   int64_t y0 = (*offset)[0], x0 = (*offset)[1];
   if (*center) {
     y0 = (xs[2] - h) / 2;

@@ -37,14 +37,14 @@ public:
   template <typename T> llvm::Expected<T> read(const llvm::Twine &what) {
     T v;
     if (llvm::Error e = need(sizeof(T), what))
-      return std::move(e);
+      return e;
     std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
     pos_ += sizeof(T);
     return v;
   }
   llvm::Expected<llvm::StringRef> take(uint64_t n, const llvm::Twine &what) {
     if (llvm::Error e = need(n, what))
-      return std::move(e);
+      return e;
     llvm::StringRef s = bytes_.substr(pos_, size_t(n));
     pos_ += size_t(n);
     return s;
@@ -74,8 +74,8 @@ struct TypeFlag {
 };
 // mshadow type flags.
 constexpr TypeFlag kTypeFlags[] = {
-    {0, "float32", 4}, {1, "float64", 8}, {2, "float16", 2}, {3, "uint8", 1},
-    {4, "int32", 4},   {5, "int8", 1},    {6, "int64", 8},   {7, "bool", 1},
+    {0, "float32", 4}, {1, "float64", 8}, {2, "float16", 2},  {3, "uint8", 1},
+    {4, "int32", 4},   {5, "int8", 1},    {6, "int64", 8},    {7, "bool", 1},
     {8, "int16", 2},   {9, "uint16", 2},  {12, "bfloat16", 2}};
 
 const TypeFlag *findTypeFlag(int32_t f) {
@@ -164,8 +164,7 @@ llvm::Expected<MxParam> readArray(Reader &r, uint64_t index) {
     ndim = uint32_t(*nd);
   }
   if (ndim > 32)
-    return makeError(r.file() + ": " + what + " has rank " +
-                     llvm::Twine(ndim) +
+    return makeError(r.file() + ": " + what + " has rank " + llvm::Twine(ndim) +
                      " (header word 0x" + llvm::utohexstr(*first) +
                      "); not an NDArray (corrupt or not an MXNet .params "
                      "file?)");
@@ -212,8 +211,8 @@ llvm::Expected<MxParam> readArray(Reader &r, uint64_t index) {
     elems *= uint64_t(d);
   }
   uint64_t bytes = elems * tf->size;
-  auto raw = r.take(bytes, what + " data (" + shape.str() + " " + tf->name +
-                               ")");
+  auto raw =
+      r.take(bytes, what + " data (" + shape.str() + " " + tf->name + ")");
   if (!raw)
     return raw.takeError();
   p.value = convertData(*tf, shape, *raw);
@@ -230,7 +229,8 @@ llvm::Expected<MxParams> parseMxnetParams(llvm::StringRef bytes,
     return magic.takeError();
   if (*magic != kMxNDArrayListMagic)
     return makeError(fileName + ": not an MXNet .params file (magic 0x" +
-                     llvm::utohexstr(*magic) + ", expected 0x112); pass the "
+                     llvm::utohexstr(*magic) +
+                     ", expected 0x112); pass the "
                      "NDArray file saved with the symbol as --weight");
   auto reserved = r.read<uint64_t>("the file header");
   if (!reserved)
@@ -275,8 +275,7 @@ llvm::Expected<MxParams> parseMxnetParams(llvm::StringRef bytes,
     if (key.empty())
       return makeError(fileName + ": " + what + " is empty");
     if (out.params.count(key))
-      return makeError(fileName + ": parameter '" + key +
-                       "' appears twice");
+      return makeError(fileName + ": parameter '" + key + "' appears twice");
     out.order.push_back(key.str());
     out.params[key] = std::move(p);
   }

@@ -35,8 +35,9 @@ llvm::Expected<std::string> attrText(const json &v, llvm::StringRef where) {
 
 llvm::Expected<MxEntry> parseEntry(const json &v, llvm::StringRef where) {
   if (!v.is_array() || v.size() < 2 || v.size() > 3)
-    return makeError(where + ": expected [node, index] or [node, index, "
-                             "version], got " +
+    return makeError(where +
+                     ": expected [node, index] or [node, index, "
+                     "version], got " +
                      v.dump());
   for (const json &x : v)
     if (!x.is_number_integer() || x.get<int64_t>() < 0 ||
@@ -57,11 +58,10 @@ llvm::Expected<MxSymbol> parseMxnetSymbol(llvm::StringRef text,
   try {
     root = json::parse(text.begin(), text.end());
   } catch (const json::exception &e) {
-    return makeError(fileName + ": not a valid MXNet symbol file (JSON: " +
-                     e.what() + ")");
+    return makeError(
+        fileName + ": not a valid MXNet symbol file (JSON: " + e.what() + ")");
   }
-  if (!root.is_object() || !root.contains("nodes") ||
-      !root["nodes"].is_array())
+  if (!root.is_object() || !root.contains("nodes") || !root["nodes"].is_array())
     return makeError(fileName + ": not an MXNet symbol file (no \"nodes\" "
                                 "array); pass the -symbol.json as --model");
   MxSymbol sym;

@@ -35,8 +35,8 @@ std::string weightsFile(int32_t major, int32_t minor,
   return out;
 }
 
-llvm::Expected<std::unique_ptr<Module>>
-import(const std::string &cfgText, const std::vector<float> &w) {
+llvm::Expected<std::unique_ptr<Module>> import(const std::string &cfgText,
+                                               const std::vector<float> &w) {
   auto cfg = parseDarknetCfg(cfgText, "t.cfg");
   if (!cfg)
     return cfg.takeError();

@@ -34,8 +34,8 @@ importText(const std::string &json, const std::vector<ArraySpec> &params,
   auto sym = parseMxnetSymbol(json, "t-symbol.json");
   if (!sym)
     return sym.takeError();
-  auto p = parseMxnetParams(makeParams(params, MxNDArrayLayout::V2),
-                            "t.params");
+  auto p =
+      parseMxnetParams(makeParams(params, MxNDArrayLayout::V2), "t.params");
   if (!p)
     return p.takeError();
   MxnetImportOptions o;
@@ -186,9 +186,10 @@ TEST_CASE("every unsupported op and every missing parameter at once",
   CHECK_THAT(msg, Catch::Contains("'c_weight' (read by node 'c' "
                                   "(Convolution))"));
   // A weight of the wrong shape names the layer and the parameter.
-  m = importText(conv, {{"arg:c_weight", {3, 1, 1, 1}, {1, 2, 3}},
-                        {"arg:c_bias", {2}, {0, 0}}},
-                 {Shape{1, 1, 2, 2}});
+  m = importText(
+      conv,
+      {{"arg:c_weight", {3, 1, 1, 1}, {1, 2, 3}}, {"arg:c_bias", {2}, {0, 0}}},
+      {Shape{1, 1, 2, 2}});
   REQUIRE_FALSE(bool(m));
   CHECK_THAT(llvm::toString(m.takeError()),
              Catch::Contains("t-symbol.json: node 'c' (Convolution): weight "
@@ -200,4 +201,41 @@ TEST_CASE("the op table is sorted and unique", "[mxnet][table]") {
   REQUIRE(ops.size() > 40);
   for (size_t i = 1; i < ops.size(); ++i)
     CHECK(ops[i - 1] < ops[i]);
+}
+
+TEST_CASE("Deconvolution, UpSampling, Crop, FullyConnected(flatten=False)",
+          "[mxnet][import]") {
+  const char *json = R"J({"nodes": [
+    {"op": "null", "name": "data", "inputs": []},
+    {"op": "null", "name": "up_weight", "inputs": []},
+    {"op": "Deconvolution", "attrs": {"kernel": "(2,2)", "stride": "(2,2)",
+     "num_filter": "1"}, "name": "up", "inputs": [[0, 0, 0], [1, 0, 0]]},
+    {"op": "UpSampling", "attrs": {"scale": "2", "sample_type": "nearest",
+     "num_args": "1"}, "name": "nn", "inputs": [[0, 0, 0]]},
+    {"op": "Crop", "attrs": {"h_w": "(2,2)", "center_crop": "True",
+     "num_args": "1"}, "name": "crop", "inputs": [[2, 0, 0]]},
+    {"op": "null", "name": "fc_weight", "inputs": []},
+    {"op": "FullyConnected", "attrs": {"num_hidden": "1", "no_bias": "True",
+     "flatten": "False"}, "name": "fc", "inputs": [[3, 0, 0], [5, 0, 0]]}],
+    "heads": [[4, 0, 0], [6, 0, 0]]})J";
+  auto m = importText(json,
+                      {{"arg:up_weight", {1, 1, 2, 2}, {1, 2, 3, 4}},
+                       {"arg:fc_weight", {1, 4}, {1, 1, 1, 1}}},
+                      {Shape{1, 1, 1, 2}});
+  REQUIRE(bool(m));
+  auto outs = (*m)->graph.outputs();
+  CHECK(outs[0]->shape() == Shape{1, 1, 2, 2});
+  CHECK(outs[1]->shape() == Shape{1, 1, 2, 1});
+  KernelContext k(1);
+  auto y = runGraph((*m)->graph,
+                    {Tensor::fromFloats(Shape{1, 1, 1, 2}, {1, 10})}, k);
+  REQUIRE(bool(y));
+  // Deconvolution of [1, 10] by [[1,2],[3,4]] (stride 2) is
+  // [[1,2,10,20],[3,4,30,40]]; the centre 2x2 crop is [[2,10],[4,30]].
+  const float *c = (*y)[0].data<float>();
+  CHECK(std::vector<float>(c, c + 4) == std::vector<float>{2, 10, 4, 30});
+  // UpSampling x2 repeats: rows [1,1,10,10]; the FC sums each row: 22.
+  const float *f = (*y)[1].data<float>();
+  CHECK(f[0] == Approx(22.0f));
+  CHECK(f[1] == Approx(22.0f));
 }

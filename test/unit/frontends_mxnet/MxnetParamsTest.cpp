@@ -21,13 +21,12 @@ std::vector<ArraySpec> sample() {
 
 TEST_CASE("params: the legacy, V1, V2 and V3 layouts read alike",
           "[mxnet][params]") {
-  for (MxNDArrayLayout layout :
-       {MxNDArrayLayout::Legacy, MxNDArrayLayout::V1, MxNDArrayLayout::V2,
-        MxNDArrayLayout::V3}) {
+  for (MxNDArrayLayout layout : {MxNDArrayLayout::Legacy, MxNDArrayLayout::V1,
+                                 MxNDArrayLayout::V2, MxNDArrayLayout::V3}) {
     auto p = parseMxnetParams(makeParams(sample(), layout), "t.params");
     REQUIRE(bool(p));
-    REQUIRE(p->order == std::vector<std::string>{"conv_weight",
-                                                  "bn_moving_var", "plain"});
+    REQUIRE(p->order ==
+            std::vector<std::string>{"conv_weight", "bn_moving_var", "plain"});
     const MxParam &w = p->params["conv_weight"];
     CHECK(w.kind == MxParamKind::Arg);
     CHECK(w.layout == layout);
@@ -41,10 +40,12 @@ TEST_CASE("params: the legacy, V1, V2 and V3 layouts read alike",
 
 TEST_CASE("params: every truncation is an error, never a crash",
           "[mxnet][params]") {
-  for (MxNDArrayLayout layout : {MxNDArrayLayout::Legacy, MxNDArrayLayout::V2}) {
+  for (MxNDArrayLayout layout :
+       {MxNDArrayLayout::Legacy, MxNDArrayLayout::V2}) {
     std::string full = makeParams(sample(), layout);
     for (size_t n = 0; n < full.size(); ++n) {
-      auto p = parseMxnetParams(llvm::StringRef(full).take_front(n), "t.params");
+      auto p =
+          parseMxnetParams(llvm::StringRef(full).take_front(n), "t.params");
       REQUIRE_FALSE(bool(p));
       std::string msg = llvm::toString(p.takeError());
       CHECK(llvm::StringRef(msg).startswith("t.params: "));
@@ -107,7 +108,7 @@ TEST_CASE("symbol: structural errors name the file and node",
     return llvm::toString(s.takeError());
   };
   CHECK_THAT(bad("{\"nodes\": [ "), Catch::Contains("s.json: not a valid "
-                                                     "MXNet symbol file"));
+                                                    "MXNet symbol file"));
   CHECK_THAT(bad("[1, 2]"), Catch::Contains("no \"nodes\" array"));
   CHECK_THAT(bad(R"J({"nodes": [{"op": "relu", "name": "r",
       "inputs": [[1, 0]]}, {"op": "null", "name": "d", "inputs": []}],

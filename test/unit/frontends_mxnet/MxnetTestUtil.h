@@ -44,8 +44,8 @@ inline std::string makeParams(const std::vector<ArraySpec> &arrays,
       break;
     case MxNDArrayLayout::V2:
     case MxNDArrayLayout::V3:
-      put<uint32_t>(out, layout == MxNDArrayLayout::V2 ? 0xF993FAC9u
-                                                       : 0xF993FACAu);
+      put<uint32_t>(out,
+                    layout == MxNDArrayLayout::V2 ? 0xF993FAC9u : 0xF993FACAu);
       put<int32_t>(out, 0); // dense
       put<uint32_t>(out, uint32_t(a.shape.size()));
       for (int64_t d : a.shape)
