@@ -163,9 +163,14 @@ if ((${#missing[@]})); then
     sed 's/^/  /'
   echo "e2e: exports took $(elapsed "$t0")s"
 fi
-if [ ! -f "$CACHE/fixtures.stamp" ]; then
-  "$PY" "$HERE/prep_fixtures.py" --fixtures "$FIXTURES" --out "$CACHE" && touch "$CACHE/fixtures.stamp"
-fi
+# Fixtures are prepared until every one is there (a missing fixture is
+# looked for again next run, never remembered as missing).
+for f in "${FIXTURE_MODELS[@]}"; do
+  if [ ! -f "$CACHE/$f/model.path" ]; then
+    "$PY" "$HERE/prep_fixtures.py" --fixtures "$FIXTURES" --out "$CACHE"
+    break
+  fi
+done
 
 pass=0
 fail=0
