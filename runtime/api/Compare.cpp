@@ -185,6 +185,16 @@ uint64_t runtime::compareOutputs(const Context &ctx, const RefLayout &layout,
                                  const Tolerance &tol, llvm::raw_ostream &log) {
   const NetDesc &d = ctx.netInfo(net);
   uint64_t pos = layout.out[net][stage], mismatches = 0;
+  // Every output the net declares is compared; a run that returns another
+  // number of outputs is a mismatch per missing or extra output.
+  if (outputs.size() != d.outputs.size()) {
+    log << "net '" << d.name << "' stage " << stage << " declares "
+        << d.outputs.size() << " outputs but the run returned "
+        << outputs.size() << "\n";
+    mismatches += outputs.size() > d.outputs.size()
+                      ? outputs.size() - d.outputs.size()
+                      : d.outputs.size() - outputs.size();
+  }
   for (size_t i = 0; i < outputs.size() && i < d.outputs.size(); ++i) {
     uint64_t n = bmodel::dtypeBytes(
         d.outputs[i].dtype,
@@ -267,6 +277,18 @@ llvm::Error runtime::checkRefSizes(const RefLayout &l, unsigned file,
         dir.str().c_str(), name, (unsigned long long)have,
         (unsigned long long)need);
   };
+  // The reference outputs must be exactly the bmodel's: extra bytes mean the
+  // compiler wrote more (or larger) outputs than the bmodel returns, which a
+  // prefix comparison would never notice.
+  uint64_t wantOut = file < l.outBytes.size() ? l.outBytes[file] : 0;
+  if (outSize != UINT64_MAX && outSize > wantOut)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s/output_ref_data.dat has %llu bytes but the outputs of the nets of "
+        "its bmodel take %llu: the reference holds more or larger outputs "
+        "than the bmodel returns (net -> stage -> tensor order)",
+        dir.str().c_str(), (unsigned long long)outSize,
+        (unsigned long long)wantOut);
   uint64_t needIn = file < l.inBytes.size() ? l.inBytes[file] : 0;
   uint64_t needOut = file < l.outBytes.size() ? l.outBytes[file] : 0;
   if (llvm::Error e = check(inSize, needIn, "input_ref_data.dat"))

@@ -45,8 +45,9 @@ struct RefLayout {
 RefLayout computeRefLayout(const Context &ctx);
 
 /// Checks that ref files of `inSize` / `outSize` bytes are long enough for
-/// the nets of loaded file `file` (pass UINT64_MAX for a file not read).
-/// The message names dir and the file.
+/// the nets of loaded file `file`, and that the output file holds no more
+/// than their outputs (extra bytes are outputs the bmodel does not return);
+/// pass UINT64_MAX for a file not read. The message names dir and the file.
 llvm::Error checkRefSizes(const RefLayout &layout, unsigned file,
                           uint64_t inSize, uint64_t outSize,
                           llvm::StringRef dir);

@@ -5,9 +5,13 @@
 #
 # For every (model, target): `bmneto --test_input input.npy` writes the bmodel
 # and the reference data of the reference interpreter, then
-# `bmrt_test --context_dir` runs the bmodel on the cmodel and must print
-# "cmp success". One line per (model, target) with the simulated latency and
-# MAC utilization; ends with exactly "tpu: N passed, M failed".
+# `bmrt_test --context_dir --export_output` runs the bmodel on the cmodel and
+# must print "cmp success" at --accuracy_f=$ACC_F (against our interpreter),
+# and its exported outputs must match the real oracles, onnxruntime-node
+# (cached in the e2e cache as run.sh does) and torch (when the export saved
+# its output), within compare.py --max-rel $MAX_REL --max-abs $MAX_ABS. One
+# line per (model, target) with the error against the oracles, the simulated
+# latency and MAC utilization; ends with exactly "tpu: N passed, M failed".
 #
 # Exports come from the e2e cache (<build-dir>/e2e-cache/<key>, the same key
 # as test/e2e/run.sh); missing ones are made with gen_models.py and
@@ -22,6 +26,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
 FIXTURES="${ONNTC_FIXTURES:-$ROOT/../shared/fixtures}"
+
+# Gates (see compare.py): the bmodel against the interpreter element-wise
+# (bmrt_test's rule, where 0.01 hid everything) and against the oracles.
+# The bmodel's error against the interpreter is ~5e-6 and the interpreter's
+# against the oracles up to 6.3e-06 (maxrel, test/e2e/run.sh), so these
+# leave a margin of 10x or more.
+ACC_F=1e-4
+MAX_REL=5e-4
+MAX_ABS=2e-3
 
 MODELS=(resnet18 resnet50 mobilenet_v2 squeezenet1_1 shufflenet_v2_x1_0 googlenet ulfd-rfb320-nopost)
 STRESS=(conv2048 resnet18_1024)
@@ -81,15 +94,20 @@ is_fixture() { local f; for f in "${fixtures[@]}"; do [ "$1" = "$f" ] && return 
 missing=()
 for m in "${MODELS[@]}"; do
   is_fixture "$m" && continue
-  [ -f "$CACHE/$m/meta.json" ] || [ -f "$CACHE/$m/export_failed.txt" ] || missing+=("$m")
+  [ -f "$CACHE/$m/meta.json" ] || missing+=("$m")
 done
 if ((${#missing[@]})); then
   echo "tpu: exporting ${#missing[@]} model(s) into $CACHE"
   "$PY" "$HERE/gen_models.py" --out "$CACHE" "${missing[@]}" 2>> "$CACHE/export.log" | sed 's/^/  /'
 fi
-if [ ! -f "$CACHE/fixtures.stamp" ]; then
-  "$PY" "$HERE/prep_fixtures.py" --fixtures "$FIXTURES" --out "$CACHE" && touch "$CACHE/fixtures.stamp"
-fi
+# Fixtures are prepared until every one is there (a missing fixture is
+# looked for again next run, never remembered as missing).
+for f in "${fixtures[@]}"; do
+  if [ ! -f "$CACHE/$f/model.path" ]; then
+    "$PY" "$HERE/prep_fixtures.py" --fixtures "$FIXTURES" --out "$CACHE"
+    break
+  fi
+done
 
 # Stress exports, kept next to the others (same key: gen_models.py's code).
 for s in "${STRESS[@]}"; do
@@ -164,21 +182,44 @@ run_case() { # model target
     echo "FAIL $m $tgt (bmneto exit $rc, ${secs}s): $( (grep -m1 'error:' "$out/bmneto.log" || tail -1 "$out/bmneto.log") | cut -c1-240)"
     fail=$((fail + 1)); failed+=("$m/$tgt"); return
   fi
+  # The real oracles: onnxruntime-node's outputs (computed once, cached next
+  # to the export as run.sh does) and torch's when the export saved them.
+  if [ ! -f "$dir/ort/done" ]; then
+    if ! node "$HERE/ort_run.js" --model "$model" --input "$dir/input.npy" \
+         --outdir "$dir/ort" > "$out/ort.log" 2>&1; then
+      echo "FAIL $m $tgt (onnxruntime-node failed: $(tail -1 "$out/ort.log"))"
+      fail=$((fail + 1)); failed+=("$m/$tgt"); return
+    fi
+    touch "$dir/ort/done"
+  fi
+  local oracles=(--oracle ort $(ls "$dir"/ort/out_*.npy | sort -V))
+  [ -f "$dir/torch_out.npy" ] && oracles+=(--oracle torch "$dir/torch_out.npy")
   t0=$(date +%s.%N)
-  timeout 1800 "$BMRT" --context_dir "$out/compilation" > "$out/bmrt_test.log" 2>&1
+  # --export_output writes the outputs (SDK ref-data layout) to ./output.dat.
+  (cd "$out" && timeout 1800 "$BMRT" --context_dir "$out/compilation" --export_output \
+     --accuracy_f="$ACC_F") > "$out/bmrt_test.log" 2>&1
   rc=$?
   rt=$(elapsed "$t0")
   lat=$(sed -n 's/.*latency \([0-9.]*\) us.*/\1/p' "$out/bmrt_test.log" | head -1)
   util=$(sed -n 's/.*MAC utilization \([0-9.]*%\).*/\1/p' "$out/bmrt_test.log" | head -1)
-  if [ $rc -eq 0 ] && grep -q 'cmp success' "$out/bmrt_test.log" && ! grep -q 'cmp failed' "$out/bmrt_test.log"; then
-    printf 'PASS %-20s %-8s latency %10.3f ms  MAC util %7s  compile %6ss  cmodel %6ss\n' \
-      "$m" "$tgt" "$(awk -v u="${lat:-0}" 'BEGIN{print u/1000}')" "${util:-?}" "$secs" "$rt"
-    pass=$((pass + 1))
-    [ "$KEEP" -eq 1 ] || rm -rf "$out/compilation"
-  else
+  if [ $rc -ne 0 ] || ! grep -q 'cmp success' "$out/bmrt_test.log" || grep -q 'cmp failed' "$out/bmrt_test.log"; then
     echo "FAIL $m $tgt (bmrt_test exit $rc, ${rt}s): $( (grep -m1 -i 'cmp failed\|error' "$out/bmrt_test.log" || tail -1 "$out/bmrt_test.log") | cut -c1-240)"
-    fail=$((fail + 1)); failed+=("$m/$tgt")
+    fail=$((fail + 1)); failed+=("$m/$tgt"); return
   fi
+  local res
+  res=$("$PY" "$HERE/compare.py" "$out/output.dat" "${oracles[@]}" \
+          --max-rel "$MAX_REL" --max-abs "$MAX_ABS" 2>&1)
+  rc=$?
+  echo "$res" > "$out/compare.log"
+  if [ $rc -ne 0 ]; then
+    echo "FAIL $m $tgt (bmodel output against the oracles): $res"
+    fail=$((fail + 1)); failed+=("$m/$tgt"); return
+  fi
+  printf 'PASS %-20s %-8s %s  latency %10.3f ms  MAC util %7s  compile %6ss  cmodel %6ss\n' \
+    "$m" "$tgt" "$(echo "$res" | awk '{print $1, $3}')" \
+    "$(awk -v u="${lat:-0}" 'BEGIN{print u/1000}')" "${util:-?}" "$secs" "$rt"
+  pass=$((pass + 1))
+  [ "$KEEP" -eq 1 ] || rm -rf "$out/compilation" "$out/output.dat"
 }
 
 for m in "${MODELS[@]}"; do

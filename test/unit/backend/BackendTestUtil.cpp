@@ -28,6 +28,17 @@ Value *Builder::input(const std::string &name, Shape s) {
   return g.addInput(name, TensorType(DType::F32, std::move(s)));
 }
 
+Value *Builder::input(const std::string &name, Shape s, float lo, float hi) {
+  inputRange[name] = {lo, hi};
+  return input(name, std::move(s));
+}
+
+Value *Builder::input(const std::string &name, Tensor data) {
+  Shape s = data.shape();
+  inputData.emplace(name, std::move(data));
+  return input(name, std::move(s));
+}
+
 Value *Builder::constant(Tensor t) {
   return g.createConstant("c" + std::to_string(counter++), std::move(t))
       ->output(0);
@@ -96,7 +107,15 @@ RunFigures backendtest::compileRunCompare(Builder &b,
   std::vector<Tensor> ins;
   std::vector<runtime::Tensor> rins;
   for (const Value *v : b.g.inputs()) {
-    ins.push_back(b.random(v->shape()));
+    auto fixed = b.inputData.find(v->name());
+    auto range = b.inputRange.find(v->name());
+    if (fixed != b.inputData.end())
+      ins.push_back(fixed->second);
+    else if (range != b.inputRange.end())
+      ins.push_back(b.random(v->shape(), range->second.first,
+                             range->second.second));
+    else
+      ins.push_back(b.random(v->shape()));
     rins.push_back(toRuntime(ins.back()));
   }
   KernelContext kc(1);

@@ -7,6 +7,7 @@
 #include "ir/Graph.h"
 #include "ir/Tensor.h"
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,8 +21,17 @@ struct Builder {
   std::mt19937 rng{1234};
   unsigned counter = 0;
 
+  /// Inputs get uniform random data in [-1, 1) unless a range or fixed data
+  /// was given here (by input name).
+  std::map<std::string, std::pair<float, float>> inputRange;
+  std::map<std::string, Tensor> inputData;
+
   Tensor random(Shape s, float lo = -1.0f, float hi = 1.0f);
   Value *input(const std::string &name, Shape s);
+  /// An input whose random data is uniform in [lo, hi).
+  Value *input(const std::string &name, Shape s, float lo, float hi);
+  /// An input that always gets `data` (e.g. rounding ties, exact zeros).
+  Value *input(const std::string &name, Tensor data);
   Value *constant(Tensor t);
   Value *constant(Shape s, float lo = -1.0f, float hi = 1.0f) {
     return constant(random(std::move(s), lo, hi));

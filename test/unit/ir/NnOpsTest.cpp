@@ -144,7 +144,7 @@ TEST_CASE("sgemm matches a naive triple loop", "[nn][gemm]") {
                 withBias ? bias.data() : nullptr);
           double worst = 0;
           for (size_t i = 0; i < C.size(); ++i)
-            worst = std::max(worst, double(std::abs(C[i] - R[i])));
+            worst = worseOf(worst, double(std::abs(C[i] - R[i])));
           INFO("M=" << M << " N=" << N << " K=" << K << " ta=" << ta
                     << " tb=" << tb << " beta=" << beta);
           CHECK(worst < 1e-3);
@@ -178,7 +178,7 @@ TEST_CASE("every sgemm micro-kernel matches a naive loop", "[nn][gemm]") {
             double acc = 2.5;
             for (int64_t k = 0; k < K; ++k)
               acc += double(A[i * K + k]) * (tb ? Bm[j * K + k] : Bm[k * N + j]);
-            worst = std::max(worst, std::abs(acc - C[i * N + j]));
+            worst = worseOf(worst, std::abs(acc - C[i * N + j]));
           }
         INFO(kn << " M=" << M << " N=" << N << " K=" << K << " tb=" << tb);
         CHECK(worst < 1e-3);
@@ -558,4 +558,16 @@ TEST_CASE("Softmax, LogSoftmax and Hardmax along one axis", "[nn][softmax]") {
   OneNode bad(OpKind::Softmax, {X});
   bad.n->setAttr("axis", int64_t(2));
   CHECK_THAT(bad.infer(), Catch::Contains("out of range"));
+}
+
+TEST_CASE("the error reductions of these tests fail on NaN", "[nn][testutil]") {
+  // std::max(worst, NaN) returns worst: a NaN output would have passed.
+  Tensor good = Tensor::fromFloats(Shape{3}, {1.0f, 2.0f, 3.0f});
+  Tensor bad = Tensor::fromFloats(Shape{3}, {1.0f, NAN, 3.0f});
+  CHECK(maxRelDiff(good, {1.0f, 2.0f, 3.0f}) == 0.0);
+  CHECK_FALSE(maxRelDiff(bad, {1.0f, 2.0f, 3.0f}) < 1e-4);
+  CHECK_FALSE(maxRelDiff(good, {1.0f, NAN, 3.0f}) < 1e-4);
+  CHECK(std::isinf(worseOf(0.5, NAN)));
+  CHECK(std::isinf(worseOf(worseOf(0.0, NAN), 0.25)));
+  CHECK(worseOf(0.5, 0.25) == 0.5);
 }

@@ -6,6 +6,7 @@
 #include "ir/Interpreter.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include <random>
 #include <string>
@@ -76,14 +77,21 @@ inline std::vector<float> floatsOf(const Tensor &t) {
 
 inline std::vector<int64_t> intsOf(const Tensor &t) { return t.toInts(); }
 
-/// Largest |a - b| relative to max(1, |b|).
+/// Keeps the worse of `worst` and `d`; a NaN difference is the worst of all
+/// (std::max(worst, NaN) would return `worst` and hide it).
+inline double worseOf(double worst, double d) {
+  return std::isnan(d) ? INFINITY : std::max(worst, d);
+}
+
+/// Largest |a - b| relative to max(1, |b|); infinite when any difference is
+/// NaN (a NaN output, or a NaN where a number is expected).
 inline double maxRelDiff(const Tensor &a, const std::vector<float> &b) {
   REQUIRE(size_t(a.numElements()) == b.size());
   double m = 0.0;
   for (size_t i = 0; i < b.size(); ++i) {
     double d = std::abs(a.getDouble(int64_t(i)) - double(b[i])) /
                std::max(1.0, double(std::abs(b[i])));
-    m = std::max(m, d);
+    m = worseOf(m, d);
   }
   return m;
 }

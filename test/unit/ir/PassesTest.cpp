@@ -38,11 +38,17 @@ std::vector<Tensor> run(const Module &m, llvm::ArrayRef<Tensor> in) {
   return std::move(*r);
 }
 
+/// Largest |a - b|; infinite when a difference is NaN (std::max would keep
+/// the old maximum and let a NaN output pass).
 float maxAbsDiff(const Tensor &a, const Tensor &b) {
   REQUIRE(a.shape() == b.shape());
   float d = 0;
-  for (int64_t i = 0; i < a.numElements(); ++i)
-    d = std::max(d, std::fabs(a.data<float>()[i] - b.data<float>()[i]));
+  for (int64_t i = 0; i < a.numElements(); ++i) {
+    float e = std::fabs(a.data<float>()[i] - b.data<float>()[i]);
+    if (std::isnan(e))
+      return INFINITY;
+    d = std::max(d, e);
+  }
   return d;
 }
 
@@ -321,4 +327,13 @@ TEST_CASE("the optimize pipeline marks the module optimized", "[ir][passes]") {
             0) == 0);
   // Identity between graph input and output stays (it names the output).
   CHECK(m->graph.numNodes() == 1);
+}
+
+TEST_CASE("maxAbsDiff fails on NaN", "[passes][testutil]") {
+  // std::max(d, NaN) keeps d: a pass producing NaN would have compared equal.
+  Tensor good = Tensor::fromFloats(Shape{2}, {1.0f, 2.0f});
+  Tensor bad = Tensor::fromFloats(Shape{2}, {1.0f, NAN});
+  CHECK(maxAbsDiff(good, good) == 0);
+  CHECK_FALSE(maxAbsDiff(bad, good) <= 1e-3f);
+  CHECK_FALSE(maxAbsDiff(good, bad) == 0);
 }

@@ -147,3 +147,43 @@ TEST_CASE("checkContextDir runs every stage against the ref files",
   CHECK(msg.find("cannot open") != std::string::npos);
   llvm::sys::fs::remove_directories(dir);
 }
+
+TEST_CASE("the number of outputs is compared", "[runtime][compare]") {
+  const isa::TargetInfo &t = isa::getBM1684XTarget();
+  SampleModel m = makeModel(t);
+  addAddReluNet(m, t, "addrelu", {{1, 4, 4, 4}}, 11);
+  llvm::SmallString<128> dir;
+  REQUIRE_FALSE(llvm::sys::fs::createUniqueDirectory("rtcount", dir));
+  if (llvm::Error e = writeContextDir(m, dir))
+    FAIL(llvm::toString(std::move(e)));
+  llvm::SmallString<128> path(dir);
+  llvm::sys::path::append(path, "compilation.bmodel");
+  Context ctx;
+  if (llvm::Error e = ctx.loadBModel(path))
+    FAIL(llvm::toString(std::move(e)));
+  RefLayout l = computeRefLayout(ctx);
+  REQUIRE(l.outBytes.size() == 1);
+  uint64_t outBytes = l.outBytes[0];
+
+  // A run that returns fewer outputs than the net declares is a mismatch,
+  // even though every output it did return matches.
+  std::vector<uint8_t> ref(outBytes, 0);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  CHECK(compareOutputs(ctx, l, 0, 0, {}, ref, Tolerance(), os) == 1);
+  CHECK(os.str().find("net 'addrelu' stage 0 declares 1 outputs but the run "
+                      "returned 0") != std::string::npos);
+
+  // Reference data with an output more than the bmodel returns is an error,
+  // as is one with less; the exact size passes.
+  llvm::Error exact = checkRefSizes(l, 0, UINT64_MAX, outBytes, dir);
+  CHECK_FALSE(static_cast<bool>(exact));
+  llvm::consumeError(std::move(exact));
+  std::string msg =
+      llvm::toString(checkRefSizes(l, 0, UINT64_MAX, outBytes + 4, dir));
+  CHECK(msg.find("the reference holds more or larger outputs than the bmodel "
+                 "returns") != std::string::npos);
+  msg = llvm::toString(checkRefSizes(l, 0, UINT64_MAX, outBytes - 4, dir));
+  CHECK(msg.find("output_ref_data.dat has") != std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
+}
