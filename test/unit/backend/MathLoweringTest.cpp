@@ -10,7 +10,7 @@
 
 #include "BackendTestUtil.h"
 
-#include "backend/isa/Target.h"
+#include "isa/Target.h"
 #include "ir/Verifier.h"
 
 #include <catch2/catch.hpp>
