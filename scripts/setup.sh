@@ -46,6 +46,9 @@ if ((${#npm_missing[@]})); then
    npm install --ignore-scripts --no-audit --no-fund "${npm_missing[@]}" >/dev/null)
 fi
 
+# ccache (when installed) keys objects on paths relative to the work tree, so
+# clones in other folders on this machine reuse each other's objects.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}" CCACHE_NOHASHDIR=1
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi

@@ -9,6 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${ONNTC_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/setup.sh"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$ROOT")}" CCACHE_NOHASHDIR=1
 
 fail=0
 section() { echo; echo "===== $1 ====="; }
