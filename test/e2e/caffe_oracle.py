@@ -9,6 +9,7 @@
       compares output_ref_data.dat with oracle.npz: per output the cosine,
       max |ours - opencv| and that divided by max |opencv|; both gates must
       hold (a scaled output keeps its cosine but fails max-rel). Exit 1 if not.
+      --against OTHER.dat compares with another tool's outputs instead.
   caffe_oracle.py check DAT WORKDIR
       the model's own extra check: MNIST top-1 (equal to OpenCV's), CIFAR-10
       classes of the three images.
@@ -65,11 +66,13 @@ def make_input(kind, net_shape, fixtures, args):
             img = (img[:, :, ::-1] - 127.0) / 128.0
         return np.ascontiguousarray(img.transpose(2, 0, 1)[None])
     if kind == "cifar":
-        mean = np.array([125.0, 123.0, 114.0], np.float32)  # RGB
+        # The fork's ImageData layer reads images with OpenCV (BGR planes);
+        # the fixture README's mean, subtracted per plane in that order.
+        mean = np.array([125.0, 123.0, 114.0], np.float32)
         batch = []
         for name, _ in CIFAR_IMAGES:
             img = cv2.imread(os.path.join(fixtures, "caffe/cifar10-quick-v1", name))
-            img = img[:, :, ::-1].astype(np.float32) - mean
+            img = img.astype(np.float32) - mean
             batch.append(img.transpose(2, 0, 1))
         return np.ascontiguousarray(np.stack(batch))
     if kind == "mnist":
@@ -117,6 +120,8 @@ def load_oracle(workdir):
 def compare(args):
     oracle = load_oracle(args.workdir)
     ours = load_dat(args.dat, oracle)
+    if args.against:  # another tool's outputs (same order) as the oracle
+        oracle = load_dat(args.against, oracle)
     worst_cos, worst_abs, worst_rel = 1.0, 0.0, 0.0
     for a, b in zip(ours, oracle):
         a64, b64 = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
@@ -162,6 +167,7 @@ def main():
     c.add_argument("workdir")
     c.add_argument("--min-cos", type=float, default=0.99999)
     c.add_argument("--max-rel", type=float, default=1e-4)
+    c.add_argument("--against", help="compare with this .dat instead of OpenCV")
     k = sub.add_parser("check")
     k.add_argument("model")
     k.add_argument("dat")
