@@ -4,6 +4,7 @@
 
 #include "frontends/caffe/caffe.pb.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -38,7 +39,15 @@ parseCaffeText(llvm::StringRef text, llvm::StringRef file) {
     void AddWarning(int, int, const std::string &) override {}
   } collector;
   parser.RecordErrorsTo(&collector);
-  if (text.find('\0') != llvm::StringRef::npos)
+  // Control characters other than whitespace never occur in protobuf text;
+  // a caffemodel (or other binary file) passed as --model has them early.
+  llvm::StringRef head = text.take_front(4096);
+  bool binary = llvm::any_of(head, [](char c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    return u < 0x20 && u != '\t' && u != '\n' && u != '\r' && u != '\f' &&
+           u != '\v';
+  });
+  if (binary)
     return fail(file + ": not a Caffe prototxt (protobuf text): the file is "
                        "binary (a .caffemodel goes to --weight)");
   if (!parser.ParseFromString(text.str(), net.get()))
