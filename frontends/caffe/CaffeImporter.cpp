@@ -357,12 +357,12 @@ CaffeNetImporter::run(const NetParameter *weights) {
   if (weights)
     st_.weightLayers = caffeWeightLayers(*weights);
   if (llvm::Error e = traceBlobs())
-    return std::move(e);
+    return e;
   if (llvm::Error e = pickOutputs())
-    return std::move(e);
+    return e;
   markNeeded();
   if (llvm::Error e = checkSupported())
-    return std::move(e);
+    return e;
   // A caffemodel that shares no layer name with the net is another net's.
   if (weights) {
     bool anyNeedsWeights = false, anyMatch = false;
@@ -382,9 +382,9 @@ CaffeNetImporter::run(const NetParameter *weights) {
                        "weights of another net?");
   }
   if (llvm::Error e = createInputs())
-    return std::move(e);
+    return e;
   if (llvm::Error e = importLayers())
-    return std::move(e);
+    return e;
   nameOutputs();
   return std::move(module_);
 }

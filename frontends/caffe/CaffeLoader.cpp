@@ -261,7 +261,7 @@ loadCaffePrototxt(llvm::StringRef path) {
   if (!net)
     return net.takeError();
   if (llvm::Error e = upgradeCaffeNet(**net, path))
-    return std::move(e);
+    return e;
   if ((*net)->layer_size() == 0)
     return fail(path + ": the prototxt declares no layers");
   return net;
@@ -276,7 +276,7 @@ loadCaffeModel(llvm::StringRef path) {
   if (!net)
     return net.takeError();
   if (llvm::Error e = upgradeCaffeNet(**net, path, /*testPhaseOnly=*/false))
-    return std::move(e);
+    return e;
   if (caffeWeightLayers(**net).empty())
     return fail(path + ": no layer in the file carries weights; is it a "
                        "Caffe .caffemodel?");

@@ -53,22 +53,22 @@ llvm::Expected<ConvGeom> convGeom(CaffeLayerContext &ctx,
     if (!p.kernel_size_size())
       return ctx.error("kernel_size (or kernel_h and kernel_w) is required");
     if (llvm::Error e = pick2(p.kernel_size(), "kernel_size", 1, g.kh, g.kw))
-      return std::move(e);
+      return e;
   }
   if (p.has_stride_h() || p.has_stride_w()) {
     g.sh = p.has_stride_h() ? p.stride_h() : 1;
     g.sw = p.has_stride_w() ? p.stride_w() : 1;
   } else if (llvm::Error e = pick2(p.stride(), "stride", 1, g.sh, g.sw)) {
-    return std::move(e);
+    return e;
   }
   if (p.has_pad_h() || p.has_pad_w()) {
     g.ph = p.pad_h();
     g.pw = p.pad_w();
   } else if (llvm::Error e = pick2(p.pad(), "pad", 0, g.ph, g.pw)) {
-    return std::move(e);
+    return e;
   }
   if (llvm::Error e = pick2(p.dilation(), "dilation", 1, g.dh, g.dw))
-    return std::move(e);
+    return e;
   if (g.kh <= 0 || g.kw <= 0 || g.sh <= 0 || g.sw <= 0 || g.dh <= 0 ||
       g.dw <= 0)
     return ctx.error("kernel, stride and dilation must be positive");

