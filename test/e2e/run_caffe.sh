@@ -94,7 +94,7 @@ ref_only() {
 # chunk run as the bmodel through bmrt_test.
 lenet_chunks() {
   local dir=$1 proto=$2 weight=$3 ctx=$4
-  "$PY" - "$dir" <<'PYEOF' || return 1
+  [ -f "$dir/chunk3.npy" ] || "$PY" - "$dir" <<'PYEOF' || return 1
 import sys, numpy as np
 d = sys.argv[1]; x = np.load(d + "/input.npy")
 for i in range(4):
@@ -102,9 +102,12 @@ for i in range(4):
 PYEOF
   : > "$dir/all_ref.dat"
   for i in 0 1 2 3; do
-    ref_only "$dir/ref$i" --model="$proto" --weight="$weight" --shapes="[2500,1,28,28]" \
-      --test_input="$dir/chunk$i.npy" || { echo "chunk $i: $(grep -m1 error: "$dir/ref$i.log")"; return 1; }
-    cp "$dir/ref$i/output_ref_data.dat" "$dir/chunk$i.dat"
+    # The reference outputs do not depend on the target: made once.
+    if [ ! -f "$dir/chunk$i.dat" ]; then
+      ref_only "$dir/ref$i" --model="$proto" --weight="$weight" --shapes="[2500,1,28,28]" \
+        --test_input="$dir/chunk$i.npy" || { echo "chunk $i: $(grep -m1 error: "$dir/ref$i.log")"; return 1; }
+      cp "$dir/ref$i/output_ref_data.dat" "$dir/chunk$i.dat"
+    fi
     cat "$dir/chunk$i.dat" >> "$dir/all_ref.dat"
     if [ -n "$ctx" ]; then
       # The compiled context with this chunk's input and reference output.
