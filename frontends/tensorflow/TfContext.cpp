@@ -159,9 +159,8 @@ TfNodeContext::constIntsInput(unsigned i, llvm::StringRef role) {
   const Tensor *t = constInput(i);
   if (!t)
     return unsupported("input " + llvm::Twine(i) + " (" + role + ", '" +
-                       inputName(i) +
-                       "') must be a constant; computed " + role +
-                       " are not supported");
+                       inputName(i) + "') must be a constant; computed " +
+                       role + " are not supported");
   if (isFloat(t->dtype()))
     return error("input " + llvm::Twine(i) + " (" + role +
                  ") must be an integer tensor, not " + dtypeName(t->dtype()));
@@ -242,7 +241,8 @@ llvm::Error TfNodeContext::requireNhwc() const {
 // Building
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<Value *> TfNodeContext::finish(Node *n, const Attributes &attrs) {
+llvm::Expected<Value *> TfNodeContext::finish(Node *n,
+                                              const Attributes &attrs) {
   for (const auto &[k, v] : attrs.entries())
     n->setAttr(k, v);
   const OpHooks &h = opHooks(n->kind());
@@ -294,9 +294,10 @@ llvm::Expected<Value *> TfNodeContext::emit(OpKind k,
   return finish(n, attrs);
 }
 
-llvm::Expected<Value *>
-TfNodeContext::emitFinal(OpKind k, llvm::ArrayRef<Value *> inputs,
-                         const Attributes &attrs, bool nchw) {
+llvm::Expected<Value *> TfNodeContext::emitFinal(OpKind k,
+                                                 llvm::ArrayRef<Value *> inputs,
+                                                 const Attributes &attrs,
+                                                 bool nchw) {
   Node *n = graph().createNode(k, inputs, {node_.name()}, node_.name(), loc());
   auto v = finish(n, attrs);
   if (v)
@@ -310,16 +311,16 @@ void TfNodeContext::bind(unsigned i, TfValue v) {
 
 Value *TfNodeContext::constTensor(Tensor t, llvm::StringRef suffix) {
   std::string base = node_.name() + "/" + suffix.str();
-  Node *n = graph().createConstant(graph().uniqueName(base), std::move(t),
-                                   loc());
+  Node *n =
+      graph().createConstant(graph().uniqueName(base), std::move(t), loc());
   n->setName(base);
   return n->output();
 }
 
 Value *TfNodeContext::constInts(llvm::ArrayRef<int64_t> v,
                                 llvm::StringRef suffix) {
-  return constTensor(
-      Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v), suffix);
+  return constTensor(Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v),
+                     suffix);
 }
 
 } // namespace onntc

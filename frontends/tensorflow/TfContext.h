@@ -1,4 +1,5 @@
-//===- TfContext.h - state shared by the TensorFlow op importers -*- C++ -*-===//
+//===- TfContext.h - state shared by the TensorFlow op importers -*- C++
+//-*-===//
 //
 // Internal to frontends/tensorflow. A TfNodeContext is handed to the import
 // function of one op-table row. It resolves the node's data inputs (tensor
@@ -130,8 +131,8 @@ public:
   llvm::Expected<std::string> attrString(llvm::StringRef name,
                                          llvm::StringRef def) const;
   /// A list(int) attribute; `def` when absent.
-  llvm::Expected<std::vector<int64_t>>
-  attrInts(llvm::StringRef name, std::vector<int64_t> def) const;
+  llvm::Expected<std::vector<int64_t>> attrInts(llvm::StringRef name,
+                                                std::vector<int64_t> def) const;
   /// Error unless data_format is absent or NHWC.
   llvm::Error requireNhwc() const;
 

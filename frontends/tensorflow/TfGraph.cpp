@@ -170,15 +170,15 @@ llvm::Expected<Tensor> tensorFromTf(const tfproto::TensorProto &tp,
   }
   if (n > (int64_t(1) << 26))
     return makeError(what + ": constant of shape " + shape.str() +
-                     " filled from " + llvm::Twine(tp.float_val_size() +
-                     tp.int_val_size() + tp.int64_val_size()) +
+                     " filled from " +
+                     llvm::Twine(tp.float_val_size() + tp.int_val_size() +
+                                 tp.int64_val_size()) +
                      " typed values: too large (over 2^26 elements)");
   Tensor t(*dt, shape);
   switch (tp.dtype()) {
   case tfproto::DT_FLOAT:
-    fillFrom(tp.float_val(), n, [&](int64_t i, float v) {
-      t.data<float>()[i] = v;
-    });
+    fillFrom(tp.float_val(), n,
+             [&](int64_t i, float v) { t.data<float>()[i] = v; });
     break;
   case tfproto::DT_HALF:
   case tfproto::DT_BFLOAT16:
@@ -187,8 +187,7 @@ llvm::Expected<Tensor> tensorFromTf(const tfproto::TensorProto &tp,
     });
     break;
   case tfproto::DT_INT64:
-    fillFrom(tp.int64_val(), n,
-             [&](int64_t i, int64_t v) { t.setInt(i, v); });
+    fillFrom(tp.int64_val(), n, [&](int64_t i, int64_t v) { t.setInt(i, v); });
     break;
   case tfproto::DT_BOOL:
     fillFrom(tp.bool_val(), n, [&](int64_t i, bool v) { t.setInt(i, v); });

@@ -184,9 +184,9 @@ llvm::Error Importer::selectInputs() {
             have += (have.empty() ? "'" : ", '") + n.name() + "'";
         return fileError(
             "--input_names: '" + name + "' is not " +
-            (it == index_.end() ? "a node of the graph"
-                                : "a Placeholder (it is a " +
-                                      g_.node(it->second).op() + ")") +
+            (it == index_.end()
+                 ? "a node of the graph"
+                 : "a Placeholder (it is a " + g_.node(it->second).op() + ")") +
             " (Placeholders: " + (have.empty() ? std::string("none") : have) +
             ")");
       }
@@ -287,15 +287,13 @@ llvm::Error Importer::makeOutputs() {
     }
     TfValue tv = it->second;
     Value *v = tv.v;
-    std::string name = llvm::StringRef(o).endswith(":0")
-                           ? o.substr(0, o.size() - 2)
-                           : o;
+    std::string name =
+        llvm::StringRef(o).endswith(":0") ? o.substr(0, o.size() - 2) : o;
     if (tv.nchw) {
       // Back to TensorFlow's layout; the output keeps the tensor's name.
-      Node *t = g.createNode(OpKind::Transpose, {v}, {name + "/to_nhwc"},
-                             name + "/to_nhwc", v->producer()
-                                                    ? v->producer()->loc()
-                                                    : SourceLoc{});
+      Node *t = g.createNode(
+          OpKind::Transpose, {v}, {name + "/to_nhwc"}, name + "/to_nhwc",
+          v->producer() ? v->producer()->loc() : SourceLoc{});
       t->setAttr("perm", std::vector<int64_t>{0, 2, 3, 1});
       if (llvm::Error e = opHooks(OpKind::Transpose).infer(*t))
         return e;

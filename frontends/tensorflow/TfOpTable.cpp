@@ -50,7 +50,8 @@ static const TfOpRow kTfOps[] = {
     {"Maximum", importBinary, OpKind::Max, "Max (broadcast)"},
     {"Minimum", importBinary, OpKind::Min, "Min (broadcast)"},
     {"Mul", importBinary, OpKind::Mul, "Mul (broadcast)"},
-    {"Pack", importPack, OpKind::Concat, "Unsqueeze + Concat (folded when constant)"},
+    {"Pack", importPack, OpKind::Concat,
+     "Unsqueeze + Concat (folded when constant)"},
     {"Pad", importPad, OpKind::Pad, "Pad (constant 0)"},
     {"PadV2", importPad, OpKind::Pad, "Pad (constant value)"},
     {"Placeholder", importPlaceholder, OpKind::Identity,
@@ -72,17 +73,17 @@ static const TfOpRow kTfOps[] = {
     {"StridedSlice", importStridedSlice, OpKind::Constant,
      "constant (folded; constant input only)"},
     {"Sub", importBinary, OpKind::Sub, "Sub (broadcast)"},
-    {"Sum", importSum, OpKind::ReduceSum,
-     "ReduceSum (axes mapped to NCHW)"},
+    {"Sum", importSum, OpKind::ReduceSum, "ReduceSum (axes mapped to NCHW)"},
     {"Tanh", importUnary, OpKind::Tanh, "Tanh"},
 };
 
 llvm::ArrayRef<TfOpRow> tfOpTable() { return kTfOps; }
 
 const TfOpRow *findTfOp(llvm::StringRef op) {
-  auto it = std::lower_bound(
-      std::begin(kTfOps), std::end(kTfOps), op,
-      [](const TfOpRow &r, llvm::StringRef o) { return o.compare(r.name) > 0; });
+  auto it = std::lower_bound(std::begin(kTfOps), std::end(kTfOps), op,
+                             [](const TfOpRow &r, llvm::StringRef o) {
+                               return o.compare(r.name) > 0;
+                             });
   if (it == std::end(kTfOps) || op != it->name)
     return nullptr;
   return it;

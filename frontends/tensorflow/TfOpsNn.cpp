@@ -91,16 +91,17 @@ Attributes windowAttrs(const Window &w, bool withDilations) {
 
 /// Reads input i, which must be a constant made by a Const node, directly
 /// from the GraphDef (the node may not be imported yet).
-llvm::Expected<std::vector<int64_t>>
-constIntsOfNode(TfNodeContext &ctx, const tfproto::NodeDef &n, int i,
-                llvm::StringRef role) {
+llvm::Expected<std::vector<int64_t>> constIntsOfNode(TfNodeContext &ctx,
+                                                     const tfproto::NodeDef &n,
+                                                     int i,
+                                                     llvm::StringRef role) {
   std::vector<int> data;
   for (int k = 0; k < n.input_size(); ++k)
     if (!n.input(k).empty() && n.input(k)[0] != '^')
       data.push_back(k);
   if (i >= int(data.size()))
-    return ctx.error("node '" + n.name() + "' (" + n.op() + ") has no " +
-                     role + " input");
+    return ctx.error("node '" + n.name() + "' (" + n.op() + ") has no " + role +
+                     " input");
   llvm::StringRef src = tensorNodeName(n.input(data[size_t(i)]));
   const tfproto::NodeDef *c = ctx.state().nodes.lookup(src);
   if (!c || c->op() != "Const" || !c->attr().count("value"))
@@ -203,7 +204,8 @@ llvm::Error importConv2D(TfNodeContext &ctx) {
   const Shape &fs = (*filt)->shape();
   if (fs.rank() != 4 || !fs.isStatic())
     return ctx.error("the filter must be 4-D [H, W, in, out] with a static "
-                     "shape, got " + fs.str());
+                     "shape, got " +
+                     fs.str());
   w.kernel[0] = fs[0], w.kernel[1] = fs[1];
   int64_t cin = x->shape()[1];
   int64_t group = 1;
@@ -321,9 +323,9 @@ llvm::Error importBiasAdd(TfNodeContext &ctx) {
     if (const Tensor *t = bias->constantValue()) {
       bias = ctx.constTensor(t->reshaped(Shape{c, 1, 1}), "bias_c11");
     } else {
-      auto r = ctx.emit(OpKind::Reshape,
-                        {bias, ctx.constInts({c, 1, 1}, "bias_shape")},
-                        "bias_c11");
+      auto r =
+          ctx.emit(OpKind::Reshape,
+                   {bias, ctx.constInts({c, 1, 1}, "bias_shape")}, "bias_c11");
       if (!r)
         return r.takeError();
       bias = *r;

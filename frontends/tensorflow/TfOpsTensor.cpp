@@ -140,8 +140,7 @@ llvm::Error importRelu6(TfNodeContext &ctx) {
     return in.takeError();
   Value *lo = ctx.constTensor(Tensor::scalarFloat(0.f), "min");
   Value *hi = ctx.constTensor(Tensor::scalarFloat(6.f), "max");
-  return ctx.emitFinal(OpKind::Clip, {in->v, lo, hi}, {}, in->nchw)
-      .takeError();
+  return ctx.emitFinal(OpKind::Clip, {in->v, lo, hi}, {}, in->nchw).takeError();
 }
 
 llvm::Error importSquare(TfNodeContext &ctx) {
@@ -182,9 +181,9 @@ static llvm::Expected<Value *> broadcastToNchw(TfNodeContext &ctx, Value *v,
       v = ctx.constTensor(t->reshaped(Shape(llvm::ArrayRef<int64_t>(dims))),
                           suffix);
     } else {
-      auto rs = ctx.emit(OpKind::Reshape, {v, ctx.constInts(dims, suffix.str() +
-                                                                  "_shape")},
-                         suffix);
+      auto rs =
+          ctx.emit(OpKind::Reshape,
+                   {v, ctx.constInts(dims, suffix.str() + "_shape")}, suffix);
       if (!rs)
         return rs.takeError();
       v = *rs;
@@ -348,17 +347,19 @@ llvm::Error importReshape(TfNodeContext &ctx) {
   int64_t total = s.numElements();
   if (inferAt >= 0) {
     if (known == 0 || total % known)
-      return ctx.error("cannot reshape " + s.str() + " (" +
-                       llvm::Twine(total) + " elements) with a -1 in the shape");
+      return ctx.error("cannot reshape " + s.str() + " (" + llvm::Twine(total) +
+                       " elements) with a -1 in the shape");
     (*dims)[size_t(inferAt)] = total / known;
   } else if (known != total) {
     return ctx.error("cannot reshape " + s.str() + " (" + llvm::Twine(total) +
-                     " elements) to " + Shape(llvm::ArrayRef<int64_t>(*dims)).str());
+                     " elements) to " +
+                     Shape(llvm::ArrayRef<int64_t>(*dims)).str());
   }
   Attributes at;
   at.set("allowzero", int64_t(1));
-  return ctx.emitFinal(OpKind::Reshape, {*x, ctx.constInts(*dims, "shape")},
-                       at, false)
+  return ctx
+      .emitFinal(OpKind::Reshape, {*x, ctx.constInts(*dims, "shape")}, at,
+                 false)
       .takeError();
 }
 
@@ -432,7 +433,8 @@ llvm::Error importStridedSlice(TfNodeContext &ctx) {
   if (begin->size() != end->size() || begin->size() != strides.size() ||
       begin->size() > r)
     return ctx.error("begin, end and strides must have the same length, at "
-                     "most the input rank " + llvm::Twine(r));
+                     "most the input rank " +
+                     llvm::Twine(r));
   // Per-dimension start, step and count; dims past the spec are whole.
   std::vector<int64_t> start(r, 0), step(r, 1), count(r);
   Shape outShape;

@@ -47,17 +47,16 @@ TEST_CASE("NHWC is converted at the edges, not around every op", "[tf]") {
   // -> Reshape [1,-1]. Only the input and the Reshape need a transpose.
   std::vector<float> w1 = iota(6, 0.1f), b1 = {0.5f, -0.25f, 0.125f};
   std::vector<float> w2 = iota(6, 0.2f, 0.05f);
-  std::string conv = attrS("padding", "VALID") + attrInts("strides", {1, 1, 1, 1});
-  std::string g = placeholder("x", {1, 3, 4, 2}) +
-                  constFloats("w1", {1, 1, 2, 3}, w1) +
-                  constFloats("b1", {3}, b1) +
-                  constFloats("w2", {1, 1, 3, 2}, w2) +
-                  constInts("shape", {2}, {1, -1}) +
-                  node("c1", "Conv2D", {"x", "w1"}, conv) +
-                  node("ba", "BiasAdd", {"c1", "b1"}) +
-                  node("r", "Relu", {"ba"}) +
-                  node("c2", "Conv2D", {"r:0", "w2", "^x"}, conv) +
-                  node("flat", "Reshape", {"c2", "shape"});
+  std::string conv =
+      attrS("padding", "VALID") + attrInts("strides", {1, 1, 1, 1});
+  std::string g =
+      placeholder("x", {1, 3, 4, 2}) + constFloats("w1", {1, 1, 2, 3}, w1) +
+      constFloats("b1", {3}, b1) + constFloats("w2", {1, 1, 3, 2}, w2) +
+      constInts("shape", {2}, {1, -1}) +
+      node("c1", "Conv2D", {"x", "w1"}, conv) +
+      node("ba", "BiasAdd", {"c1", "b1"}) + node("r", "Relu", {"ba"}) +
+      node("c2", "Conv2D", {"r:0", "w2", "^x"}, conv) +
+      node("flat", "Reshape", {"c2", "shape"});
   auto m = importOk(g);
   REQUIRE(m->graph.inputs()[0]->shape() == Shape{1, 3, 4, 2});
   REQUIRE(m->graph.outputs()[0]->shape() == Shape{1, 24});
@@ -75,30 +74,29 @@ TEST_CASE("NHWC is converted at the edges, not around every op", "[tf]") {
 }
 
 TEST_CASE("4-D outputs go back to NHWC", "[tf]") {
-  std::string g = placeholder("x", {1, 2, 3, 4}) +
-                  constFloats("w", {1, 1, 4, 4},
-                              {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}) +
-                  node("c", "Conv2D", {"x", "w"},
-                       attrS("padding", "SAME") +
-                           attrInts("strides", {1, 1, 1, 1}));
+  std::string g =
+      placeholder("x", {1, 2, 3, 4}) +
+      constFloats("w", {1, 1, 4, 4},
+                  {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}) +
+      node("c", "Conv2D", {"x", "w"},
+           attrS("padding", "SAME") + attrInts("strides", {1, 1, 1, 1}));
   auto m = importOk(g);
   REQUIRE(m->graph.outputs()[0]->shape() == Shape{1, 2, 3, 4});
   REQUIRE(m->graph.outputs()[0]->name() == "c");
   Tensor x = randomTensor(Shape{1, 2, 3, 4}, 2);
   auto out = run(*m, {x});
-  requireClose(out[0], std::vector<float>(x.data<float>(),
-                                          x.data<float>() + 24));
+  requireClose(out[0],
+               std::vector<float>(x.data<float>(), x.data<float>() + 24));
 }
 
 TEST_CASE("SAME padding: TensorFlow's split, pools exclude padding", "[tf]") {
   // 5x6 input, 3x3 kernel, stride 2: out 3x3, pads H 1+1, W 1+1 -> for W=6
   // total = (3-1)*2+3-6 = 1: 0 before, 1 after.
   std::vector<float> w = iota(9 * 2, 0.1f);
-  std::string g = placeholder("x", {1, 5, 6, 1}) +
-                  constFloats("w", {3, 3, 1, 2}, w) +
-                  node("c", "Conv2D", {"x", "w"},
-                       attrS("padding", "SAME") +
-                           attrInts("strides", {1, 2, 2, 1}));
+  std::string g =
+      placeholder("x", {1, 5, 6, 1}) + constFloats("w", {3, 3, 1, 2}, w) +
+      node("c", "Conv2D", {"x", "w"},
+           attrS("padding", "SAME") + attrInts("strides", {1, 2, 2, 1}));
   auto m = importOk(g);
   Tensor x = randomTensor(Shape{1, 5, 6, 1}, 3);
   auto out = run(*m, {x});
@@ -107,17 +105,19 @@ TEST_CASE("SAME padding: TensorFlow's split, pools exclude padding", "[tf]") {
 
   // AvgPool 2x2 stride 2 SAME on 3x3: the last row/column average fewer
   // cells; MaxPool alike takes the max of the real cells.
-  std::string p = placeholder("x", {1, 3, 3, 1}) +
-                  node("avg", "AvgPool", {"x"},
-                       attrS("padding", "SAME") + attrInts("ksize", {1, 2, 2, 1}) +
-                           attrInts("strides", {1, 2, 2, 1})) +
-                  node("max", "MaxPool", {"x"},
-                       attrS("padding", "SAME") + attrInts("ksize", {1, 2, 2, 1}) +
-                           attrInts("strides", {1, 2, 2, 1}));
+  std::string p =
+      placeholder("x", {1, 3, 3, 1}) +
+      node("avg", "AvgPool", {"x"},
+           attrS("padding", "SAME") + attrInts("ksize", {1, 2, 2, 1}) +
+               attrInts("strides", {1, 2, 2, 1})) +
+      node("max", "MaxPool", {"x"},
+           attrS("padding", "SAME") + attrInts("ksize", {1, 2, 2, 1}) +
+               attrInts("strides", {1, 2, 2, 1}));
   TfImportOptions o;
   o.outputNames = {"avg", "max:0"};
   auto pm = importOk(p, o);
-  Tensor px = Tensor::fromFloats(Shape{1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Tensor px =
+      Tensor::fromFloats(Shape{1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   auto po = run(*pm, {px});
   requireClose(po[0], {3.f, 4.5f, 7.5f, 9.f});
   requireClose(po[1], {5.f, 6.f, 8.f, 9.f});
@@ -167,11 +167,10 @@ TEST_CASE("SpaceToBatchND + Conv2D + BatchToSpaceND fold into a dilated conv",
 
 TEST_CASE("DepthwiseConv2dNative is a grouped conv", "[tf]") {
   std::vector<float> w = iota(9 * 2 * 2, 0.1f); // [3,3,C=2,M=2]
-  std::string g = placeholder("x", {1, 4, 4, 2}) +
-                  constFloats("w", {3, 3, 2, 2}, w) +
-                  node("dw", "DepthwiseConv2dNative", {"x", "w"},
-                       attrS("padding", "SAME") +
-                           attrInts("strides", {1, 1, 1, 1}));
+  std::string g =
+      placeholder("x", {1, 4, 4, 2}) + constFloats("w", {3, 3, 2, 2}, w) +
+      node("dw", "DepthwiseConv2dNative", {"x", "w"},
+           attrS("padding", "SAME") + attrInts("strides", {1, 1, 1, 1}));
   auto m = importOk(g);
   Tensor x = randomTensor(Shape{1, 4, 4, 2}, 5);
   auto out = run(*m, {x});
@@ -252,7 +251,8 @@ TEST_CASE("ConcatV2 and Sum axes are mapped to NCHW", "[tf]") {
   TfImportOptions o;
   o.outputNames = {"sum", "sum2"};
   auto m = importOk(g, o);
-  Tensor a = randomTensor(Shape{1, 2, 2, 3}, 6), b = randomTensor(Shape{1, 2, 2, 1}, 7);
+  Tensor a = randomTensor(Shape{1, 2, 2, 3}, 6),
+         b = randomTensor(Shape{1, 2, 2, 1}, 7);
   auto out = run(*m, {a, b});
   std::vector<float> s1(4), s2(4);
   for (int p = 0; p < 4; ++p) {
@@ -270,22 +270,21 @@ TEST_CASE("ConcatV2 and Sum axes are mapped to NCHW", "[tf]") {
 }
 
 TEST_CASE("every unsupported node is listed at once", "[tf]") {
-  std::string g = placeholder("x", {1, 4}) +
-                  node("enter", "Enter", {"x"}) +
-                  node("merge", "Merge", {"enter", "next"}) +
-                  node("sw", "Switch", {"merge", "cond"}) +
-                  node("cond", "LoopCond", {"x"}) +
-                  node("body", "Relu", {"sw:1"}) +
-                  node("next", "NextIteration", {"body"}) +
-                  node("exit", "Exit", {"sw"}) +
-                  node("out", "TensorArrayV3", {"exit"});
+  std::string g =
+      placeholder("x", {1, 4}) + node("enter", "Enter", {"x"}) +
+      node("merge", "Merge", {"enter", "next"}) +
+      node("sw", "Switch", {"merge", "cond"}) +
+      node("cond", "LoopCond", {"x"}) + node("body", "Relu", {"sw:1"}) +
+      node("next", "NextIteration", {"body"}) + node("exit", "Exit", {"sw"}) +
+      node("out", "TensorArrayV3", {"exit"});
   bool un = false;
   std::string msg = importError(g, {}, &un);
   REQUIRE(un);
   INFO(msg);
-  REQUIRE_THAT(msg, Catch::StartsWith("test.pbtxt: 7 node(s) use 7 unsupported op(s) "
-                                      "[Enter, Exit, LoopCond, Merge, "
-                                      "NextIteration, Switch, TensorArrayV3]"));
+  REQUIRE_THAT(
+      msg, Catch::StartsWith("test.pbtxt: 7 node(s) use 7 unsupported op(s) "
+                             "[Enter, Exit, LoopCond, Merge, "
+                             "NextIteration, Switch, TensorArrayV3]"));
   for (const char *n : {"'enter' (Enter)", "'merge' (Merge)", "'sw' (Switch)",
                         "'cond' (LoopCond)", "'next' (NextIteration)",
                         "'exit' (Exit)", "'out' (TensorArrayV3)"})
@@ -297,13 +296,13 @@ TEST_CASE("inputs, shapes and outputs are checked against the graph", "[tf]") {
                   "\"dtype\" value { type: DT_FLOAT } } attr { key: \"shape\" "
                   "value { shape { dim { size: -1 } dim { size: 4 } } } } }\n" +
                   node("r", "Relu", {"x"});
-  REQUIRE_THAT(importError(g), Catch::Contains("Placeholder 'x' has shape "
-                                               "[?,4]") ||
-                                   Catch::Contains("Placeholder 'x' has shape"));
+  REQUIRE_THAT(importError(g),
+               Catch::Contains("Placeholder 'x' has shape "
+                               "[?,4]") ||
+                   Catch::Contains("Placeholder 'x' has shape"));
   TfImportOptions o;
   o.shapes = {Shape{2, 5}};
-  REQUIRE_THAT(importError(g, o),
-               Catch::Contains("fixes dimension 1 to 4"));
+  REQUIRE_THAT(importError(g, o), Catch::Contains("fixes dimension 1 to 4"));
   o.shapes = {Shape{2, 4, 1}};
   REQUIRE_THAT(importError(g, o), Catch::Contains("rank 3"));
   o.shapes = {Shape{2, 4}};

@@ -15,8 +15,8 @@ TEST_CASE("Pad, Relu6, Squeeze and MatMul keep TensorFlow semantics", "[tf]") {
   std::string g =
       placeholder("x", {1, 2, 2, 1}) +
       constInts("p", {4, 2}, {0, 0, 1, 0, 0, 1, 0, 0}) +
-      constFloats("w", {2, 1}, {2.f, -1.f}) +
-      node("pad", "Pad", {"x", "p"}) + node("r6", "Relu6", {"pad"}) +
+      constFloats("w", {2, 1}, {2.f, -1.f}) + node("pad", "Pad", {"x", "p"}) +
+      node("r6", "Relu6", {"pad"}) +
       node("pool", "AvgPool", {"r6"},
            attrS("padding", "VALID") + attrInts("ksize", {1, 3, 3, 1}) +
                attrInts("strides", {1, 1, 1, 1})) +
@@ -40,8 +40,7 @@ TEST_CASE("a Reshape to 4-D feeding a conv is transposed once", "[tf]") {
   std::vector<float> w = {1.f, 0.5f, -1.f, 2.f};
   std::string g =
       placeholder("x", {1, 8}) + constInts("s", {4}, {1, 2, 2, 2}) +
-      constFloats("w", {1, 1, 2, 2}, w) +
-      node("rs", "Reshape", {"x", "s"}) +
+      constFloats("w", {1, 1, 2, 2}, w) + node("rs", "Reshape", {"x", "s"}) +
       node("c", "Conv2D", {"rs", "w"},
            attrS("padding", "VALID") + attrInts("strides", {1, 1, 1, 1}));
   auto m = importOk(g);
@@ -54,8 +53,7 @@ TEST_CASE("a Reshape to 4-D feeding a conv is transposed once", "[tf]") {
 TEST_CASE("FusedBatchNorm is inference batch norm; training is refused",
           "[tf]") {
   auto graph = [](bool training) {
-    return placeholder("x", {1, 1, 2, 2}) +
-           constFloats("sc", {2}, {2.f, 1.f}) +
+    return placeholder("x", {1, 1, 2, 2}) + constFloats("sc", {2}, {2.f, 1.f}) +
            constFloats("of", {2}, {0.5f, 0.f}) +
            constFloats("mean", {2}, {1.f, -1.f}) +
            constFloats("var", {2}, {4.f, 1.f}) +
@@ -71,8 +69,9 @@ TEST_CASE("FusedBatchNorm is inference batch norm; training is refused",
   requireClose(out[0], {2.f * (3.f - 1.f) / 2.f + 0.5f, 1.f * (1.f + 1.f),
                         2.f * (5.f - 1.f) / 2.f + 0.5f, -2.f + 1.f});
   bool un = false;
-  REQUIRE_THAT(importError(graph(true), o, &un),
-               Catch::Contains("node 'bn' (FusedBatchNormV3): is_training=true"));
+  REQUIRE_THAT(
+      importError(graph(true), o, &un),
+      Catch::Contains("node 'bn' (FusedBatchNormV3): is_training=true"));
   REQUIRE(un);
 }
 
@@ -117,7 +116,8 @@ TEST_CASE("truncated and foreign bytes are errors, never crashes", "[tf]") {
       if (!m)
         llvm::consumeError(m.takeError());
     } else {
-      REQUIRE_THAT(llvm::toString(r.takeError()), Catch::StartsWith("cut.pb: "));
+      REQUIRE_THAT(llvm::toString(r.takeError()),
+                   Catch::StartsWith("cut.pb: "));
     }
   }
   auto r = parseTfGraph("\x89PNG\r\n\x1a\n", "img.pb", false);

@@ -41,8 +41,7 @@ inline std::string constFloats(const std::string &name,
 }
 
 /// A Const node of int32 values.
-inline std::string constInts(const std::string &name,
-                             std::vector<int64_t> dims,
+inline std::string constInts(const std::string &name, std::vector<int64_t> dims,
                              const std::vector<int64_t> &v) {
   std::string s = "node { name: \"" + name +
                   "\" op: \"Const\" attr { key: \"dtype\" value { type: "
@@ -101,8 +100,7 @@ inline std::unique_ptr<Module> importOk(const std::string &text,
   return std::move(*m);
 }
 
-inline std::string importError(const std::string &text,
-                               TfImportOptions o = {},
+inline std::string importError(const std::string &text, TfImportOptions o = {},
                                bool *unsupported = nullptr) {
   auto g = parseTfGraph(text, "test.pbtxt", true);
   if (!g)
