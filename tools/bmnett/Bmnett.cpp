@@ -11,8 +11,8 @@
 // are too.
 //
 //===----------------------------------------------------------------------===//
-#include "frontends/common/CompileDriver.h"
-#include "frontends/common/SdkFlags.h"
+#include "driver/CompileDriver.h"
+#include "driver/SdkFlags.h"
 #include "frontends/tensorflow/TfImporter.h"
 
 #include "llvm/Support/raw_ostream.h"
