@@ -176,7 +176,7 @@ llvm::Error importDequantize(TfNodeContext &ctx);
 llvm::Error importRelu6(TfNodeContext &ctx);
 llvm::Error importSquare(TfNodeContext &ctx);
 llvm::Error importRsqrt(TfNodeContext &ctx);
-llvm::Error importSum(TfNodeContext &ctx);
+llvm::Error importReduce(TfNodeContext &ctx);
 llvm::Error importConcatV2(TfNodeContext &ctx);
 llvm::Error importReshape(TfNodeContext &ctx);
 llvm::Error importSqueeze(TfNodeContext &ctx);

@@ -229,7 +229,7 @@ static llvm::Expected<int64_t> normAxis(TfNodeContext &ctx, int64_t a,
   return a < 0 ? a + r : a;
 }
 
-llvm::Error importSum(TfNodeContext &ctx) {
+llvm::Error importReduce(TfNodeContext &ctx) {
   if (llvm::Error e = ctx.checkNumInputs(2, 2))
     return e;
   auto in = ctx.input(0);
@@ -262,7 +262,8 @@ llvm::Error importSum(TfNodeContext &ctx) {
     if (*keep || inOrder) {
       for (int64_t &a : axes)
         a = nhwcToNchwAxis(a);
-      nchw = *keep;
+      // The result is still 4-D NCHW unless axes were dropped.
+      nchw = *keep || axes.empty();
     } else {
       auto t = ctx.toNhwc(x);
       if (!t)
@@ -277,7 +278,7 @@ llvm::Error importSum(TfNodeContext &ctx) {
   // An empty axes list reduces nothing in TensorFlow.
   if (axes.empty())
     at.set("noop_with_empty_axes", int64_t(1));
-  return ctx.emitFinal(OpKind::ReduceSum, {x}, at, nchw).takeError();
+  return ctx.emitFinal(ctx.row().kind, {x}, at, nchw).takeError();
 }
 
 llvm::Error importConcatV2(TfNodeContext &ctx) {

@@ -125,3 +125,41 @@ TEST_CASE("truncated and foreign bytes are errors, never crashes", "[tf]") {
   REQUIRE_THAT(llvm::toString(r.takeError()),
                Catch::StartsWith("img.pb: not a valid TensorFlow GraphDef"));
 }
+
+TEST_CASE("reductions over NHWC data: Mean as global pooling, empty axes",
+          "[tf]") {
+  // Mean over H, W without keep_dims is [N, C] in both layouts (no
+  // transpose); Sum with no axes keeps the 4-D tensor (and its layout); Max
+  // over H alone must reduce the NHWC tensor to keep [N, W, C] order.
+  std::string g = placeholder("x", {1, 2, 3, 2}) + node("r", "Relu", {"x"}) +
+                  constInts("hw", {2}, {1, 2}) + constInts("none", {0}, {}) +
+                  constInts("h", {1}, {-3}) + node("gap", "Mean", {"r", "hw"}) +
+                  node("all", "Sum", {"r", "none"}) +
+                  node("mh", "Max", {"r", "h"});
+  TfImportOptions o;
+  o.outputNames = {"gap", "all", "mh"};
+  auto m = importOk(g, o);
+  Tensor x = randomTensor(Shape{1, 2, 3, 2}, 11);
+  auto out = run(*m, {x});
+  const float *p = x.data<float>();
+  auto at = [&](int h, int w, int c) {
+    return std::max(0.f, p[(h * 3 + w) * 2 + c]);
+  };
+  std::vector<float> gap(2, 0.f), mh(6);
+  for (int c = 0; c < 2; ++c)
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 3; ++w)
+        gap[size_t(c)] += at(h, w, c) / 6.f;
+  for (int w = 0; w < 3; ++w)
+    for (int c = 0; c < 2; ++c)
+      mh[size_t(w * 2 + c)] = std::max(at(0, w, c), at(1, w, c));
+  REQUIRE(out[0].shape() == Shape{1, 2});
+  requireClose(out[0], gap);
+  REQUIRE(out[1].shape() == Shape{1, 2, 3, 2});
+  std::vector<float> relu(12);
+  for (int i = 0; i < 12; ++i)
+    relu[size_t(i)] = std::max(0.f, p[i]);
+  requireClose(out[1], relu);
+  REQUIRE(out[2].shape() == Shape{1, 3, 2});
+  requireClose(out[2], mh);
+}
