@@ -236,10 +236,13 @@ for m in "${selected[@]}"; do
     # backend failure is not mistaken for a wrong reference (still a FAIL).
     alone=""
     alone_ok=0
-    if [ -x "$BUILD/bin/bmneto_bench" ] &&
-       timeout 900 "$BUILD/bin/bmneto_bench" --model "$model" --shapes "$shape" \
-         --test_input "$dir/input.npy" --runs 1 --out_ref "$out/interp_only.dat" > /dev/null 2>&1; then
-      alone_res=$("$PY" "$HERE/compare.py" "$out/interp_only.dat" "${oracles[@]}" 2>&1) && alone_ok=1
+    # bmneto --emit=ir runs the same driver stages up to the reference
+    # outputs and stops before lowering.
+    rm -rf "$out/ir-only"
+    if timeout 900 "$BMNETO" --model "$model" --shapes "$shape" --net_name "$m" \
+         --outdir "$out/ir-only" --target BM1684X --test_input "$dir/input.npy" \
+         --emit=ir --cmp=false > /dev/null 2>&1; then
+      alone_res=$("$PY" "$HERE/compare.py" "$out/ir-only/output_ref_data.dat" "${oracles[@]}" 2>&1) && alone_ok=1
       alone="; reference interpreter alone: $(echo "$alone_res" | awk '{print $1, $3}')"
     fi
     msg=$(grep -m1 'error:' "$out/bmneto.log" || grep -v '^\s*$' "$out/bmneto.log" | tail -1)
