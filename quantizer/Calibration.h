@@ -67,7 +67,8 @@ std::optional<ThMethod> parseThMethod(llvm::StringRef s);
 llvm::StringRef thMethodName(ThMethod m);
 
 /// The clipping threshold for symmetric INT8 (|x| <= threshold maps to
-/// [-127, 127]) by method `m`. 0 for an all-zero tensor.
+/// [-127, 127]) by method `m`, at most the abs-max. 0 for an all-zero
+/// tensor. KL over fewer values than histogram bins gives the abs-max.
 double computeThreshold(const TensorStats &s, ThMethod m);
 /// The individual methods, over the |x| histogram (bin i covers
 /// [i*w, (i+1)*w) with w = range/bins).

@@ -117,6 +117,17 @@ TEST_CASE("MSE (Octav) on a Gaussian clips near the known optimum") {
   CHECK(computeThreshold(su, ThMethod::KL) > 0.9);
 }
 
+TEST_CASE("KL over fewer values than bins keeps the abs-max") {
+  std::vector<float> v = {0.5f, 0.6f, 0.7f, 1.9f, -0.2f};
+  TensorStats s;
+  s.add(v.data(), 2);
+  s.add(v.data() + 2, 3); // the range grows: 0.6 -> 2.4
+  CHECK(computeThreshold(s, ThMethod::KL) == Approx(1.9));
+  // The bare algorithm on that histogram picks its smallest cut-off, 128.5
+  // bins, which clips every value: why computeThreshold does not use it.
+  CHECK(thresholdKL(s.histogram(), s.binWidth()) < 0.5);
+}
+
 TEST_CASE("thresholds of an all-zero tensor are 0") {
   std::vector<float> z(100, 0.f);
   TensorStats s;
