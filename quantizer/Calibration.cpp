@@ -52,22 +52,26 @@ void TensorStats::add(const float *x, size_t n) {
   }
   count_ += n;
   double am = std::max(-double(lo), double(hi));
-  if (!(am > 0) || !std::isfinite(am)) {
-    if (range_ == 0) {
-      hist_[0] += n; // all zeros so far
-      return;
-    }
-    am = 0;
-  }
+  if (!(am > 0) || !std::isfinite(am))
+    return; // all zeros: nothing for the histogram
   grow(am);
   const size_t bins = hist_.size();
   const double inv = double(bins) / range_;
   uint64_t *h = hist_.data();
   for (size_t i = 0; i < n; ++i) {
+    if (x[i] == 0)
+      continue;
     double a = std::fabs(double(x[i])) * inv;
     size_t b = a >= double(bins) ? bins - 1 : size_t(a);
     ++h[b];
   }
+}
+
+uint64_t TensorStats::histogramCount() const {
+  uint64_t n = 0;
+  for (uint64_t v : hist_)
+    n += v;
+  return n;
 }
 
 void TensorStats::merge(const TensorStats &o) {
@@ -103,9 +107,9 @@ llvm::Expected<TensorStats> TensorStats::fromParts(float min, float max,
   uint64_t sum = 0;
   for (uint64_t v : hist)
     sum += v;
-  if (sum != count)
+  if (sum > count)
     return makeError("the histogram counts " + llvm::Twine(sum) +
-                     " values but the statistics say " + llvm::Twine(count));
+                     " values but the statistics only " + llvm::Twine(count));
   TensorStats s(unsigned(hist.size()));
   s.min_ = min;
   s.max_ = max;

@@ -1,7 +1,8 @@
 //===- Calibration.h - activation statistics and thresholds ----*- C++ -*-===//
 //
 // Per-tensor statistics gathered while the FP32 reference runs over the
-// calibration set: min, max, abs-max and a histogram of |x| with 2048 bins
+// calibration set: min, max, abs-max and a histogram of the non-zero |x|
+// with 2048 bins
 // (tpu-mlir's and the SDK's default), and the threshold methods of
 // tpu-mlir's run_calibration: KL (TensorRT-style minimum KL divergence,
 // the default), MAX, MSE (Octav's MSE-optimal clipping) and PERCENTILE9999.
@@ -46,7 +47,12 @@ public:
   /// Upper edge of the histogram; 0 until a non-zero value was seen.
   double range() const { return range_; }
   double binWidth() const { return range_ / hist_.size(); }
+  /// The histogram of the non-zero |x|: exact zeros (half of every ReLU
+  /// output) are exactly representable at any scale, carry no error, and
+  /// would otherwise dominate the KL and MSE criteria.
   const std::vector<uint64_t> &histogram() const { return hist_; }
+  /// Number of values in the histogram (the non-zero ones).
+  uint64_t histogramCount() const;
 
   /// Restores saved statistics (-load_dist); checks consistency.
   static llvm::Expected<TensorStats> fromParts(float min, float max,
@@ -68,7 +74,8 @@ llvm::StringRef thMethodName(ThMethod m);
 
 /// The clipping threshold for symmetric INT8 (|x| <= threshold maps to
 /// [-127, 127]) by method `m`, at most the abs-max. 0 for an all-zero
-/// tensor. KL over fewer values than histogram bins gives the abs-max.
+/// tensor. KL over fewer non-zero values than histogram bins gives the
+/// abs-max.
 double computeThreshold(const TensorStats &s, ThMethod m);
 /// The individual methods, over the |x| histogram (bin i covers
 /// [i*w, (i+1)*w) with w = range/bins).

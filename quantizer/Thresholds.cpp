@@ -171,7 +171,7 @@ double computeThreshold(const TensorStats &s, ThMethod m) {
     // KL compares distributions; over fewer values than bins (a pooled
     // vector seen on a few images) it degenerates to its smallest cut-off,
     // which may clip every value. Such tensors keep their abs-max.
-    if (s.count() < s.histogram().size())
+    if (s.histogramCount() < s.histogram().size())
       return absMax;
     t = thresholdKL(s.histogram(), s.binWidth());
     break;
