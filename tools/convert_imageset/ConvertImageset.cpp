@@ -72,7 +72,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   for (const std::string &f : res->notImages)
-    llvm::errs() << "convert_imageset: warning: skipped '" << f
+    llvm::errs() << "convert_imageset: warning: skipped '"
+                 << (llvm::Twine(o.rootFolder) + "/" + f).str()
                  << "': not an image (.jpg, .jpeg, .png, .bmp)\n";
   for (const auto &[f, why] : res->undecodable)
     llvm::errs() << "convert_imageset: warning: skipped '" << f << "': " << why
