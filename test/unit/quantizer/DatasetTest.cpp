@@ -268,3 +268,36 @@ TEST_CASE("preprocessing: resize, channel swap, (x - mean) * scale") {
   REQUIRE(!!e);
   CHECK(llvm::StringRef(llvm::toString(std::move(e))).contains("3 channels"));
 }
+
+TEST_CASE("encoded records (Caffe's convert_imageset --encoded) decode") {
+  TempDir t;
+  cv::Mat img = patternImage(4, 3);
+  std::vector<uint8_t> png;
+  REQUIRE(cv::imencode(".png", img, png));
+  DatumRecord d;
+  d.channels = 3;
+  d.encoded = true;
+  d.data.assign(png.begin(), png.end());
+  std::string dir = t / "enc";
+  REQUIRE(!llvm::sys::fs::create_directories(dir));
+  {
+    auto w = LmdbWriter::create(dir);
+    REQUIRE(!!w);
+    REQUIRE(!llvm::errorToBool((*w)->put("00000000_a.png", encodeDatum(d))));
+    REQUIRE(!llvm::errorToBool((*w)->commit()));
+  }
+  auto recs = readAll(dir);
+  REQUIRE(recs.size() == 1);
+  auto im = datumToImage(recs[0].second, "enc");
+  REQUIRE(!!im);
+  CHECK(im->channels == 3);
+  CHECK(im->height == 4);
+  CHECK(im->width == 3);
+  // Plane c, pixel (y, x) = (10c + 3y + x).
+  CHECK(im->data[2 * 12 + 1 * 3 + 2] == float(20 + 3 + 2));
+  recs[0].second.data.resize(10);
+  auto bad = datumToImage(recs[0].second, "enc: record 'a'");
+  REQUIRE(!bad);
+  CHECK(llvm::toString(bad.takeError()) ==
+        "enc: record 'a': the encoded image does not decode");
+}
