@@ -119,6 +119,10 @@ static llvm::Error run(const Flags &f, llvm::raw_ostream &out,
     if (!s)
       return s.takeError();
     src = std::move(*s);
+    if (src->numBatches() == 0)
+      return makeError(src->limitingSource() +
+                       ": the dataset holds fewer images than one batch "
+                       "(data_param.batch_size)");
     if (iterations > src->numBatches()) {
       err << "calibration_use_pb: warning: -iterations=" << iterations
           << " is larger than the dataset '" << src->limitingSource() << "' ("
