@@ -2,7 +2,7 @@
 //
 // The BDC INT8 commands rescale an accumulator as
 // roundingShift(acc * multiplier, shift) + zp (docs/isa.md section 6,
-// backend/isa/Requant.h, which executes it). A quantize pass needs the
+// isa/Requant.h, which executes it). A quantize pass needs the
 // inverse: the (multiplier, shift) that best represents a real rescale
 // factor such as in_scale * w_scale / out_scale. Written here, next to the
 // scales it converts, until the requant math moves to one shared file.

@@ -4,7 +4,7 @@
 #include "quantizer/QuantMath.h"
 
 // The chip's arithmetic, as the cmodel executes it (read-only use).
-#include "backend/isa/Requant.h"
+#include "isa/Requant.h"
 
 #include <cmath>
 #include <random>
