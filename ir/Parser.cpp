@@ -462,6 +462,8 @@ llvm::Error Parser::header(Module &m) {
       m.target = std::move(*val);
     } else if (key == "source") {
       m.sourceFile = std::move(*val);
+    } else if (key == "weights" && opts_.weights) {
+      weights_ = opts_.weights;
     } else if (key == "weights") {
       llvm::SmallString<256> path(*val);
       if (llvm::sys::path::is_relative(path) && !weightsDir_.empty()) {

@@ -32,6 +32,9 @@ struct ParseOptions {
   /// directory of the .tir file (the working directory for stdin and for
   /// in-memory text).
   std::string weightsDir;
+  /// When set, stands for the sidecar the header names, which is then not
+  /// opened: containers that carry the weights themselves (umodels) use it.
+  std::shared_ptr<WeightsFile> weights;
 };
 
 struct ParsedModule {
