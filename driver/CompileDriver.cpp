@@ -4,6 +4,7 @@
 
 #include "ir/Diagnostics.h"
 #include "ir/Printer.h"
+#include "quantizer/UModel.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -12,27 +13,6 @@
 #include <cmath>
 
 namespace onntc {
-
-std::vector<std::string> normalizeSdkArgs(int argc, const char *const *argv) {
-  std::vector<std::string> out;
-  for (int i = 0; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i > 0) {
-      llvm::StringRef s(a);
-      // -opt=2 / -target BM1684: one dash and a multi-letter name.
-      if (s.size() > 2 && s[0] == '-' && s[1] != '-' && llvm::isAlpha(s[1]) &&
-          (s.size() > 2 && (llvm::isAlnum(s[2]) || s[2] == '_')))
-        a = "-" + a;
-      llvm::StringRef t(a);
-      if (t == "--v" || t == "-v")
-        a = "--log_level";
-      else if (t.startswith("--v=") || t.startswith("-v="))
-        a = "--log_level=" + t.split('=').second.str();
-    }
-    out.push_back(a);
-  }
-  return out;
-}
 
 namespace {
 
@@ -60,6 +40,38 @@ llvm::StringRef asText(llvm::ArrayRef<uint8_t> bytes) {
                          bytes.size());
 }
 
+/// --mode=GenUmodel: import and optimise, then write the FP32 umodel and its
+/// test prototxt (quantizer/UModel.h) instead of a bmodel.
+template <typename Log>
+llvm::Error runGenUmodel(const FrontendOptions &opts, llvm::StringRef tool,
+                         ImportCallback import, Log &info) {
+  if (opts.emit != EmitKind::None)
+    return makeError("--emit=" + emitKindName(opts.emit) +
+                     " stops a compile; --mode=GenUmodel writes no bmodel");
+  auto stage = StagedOutputDir::create(opts.outdir);
+  if (!stage)
+    return stage.takeError();
+  auto module = importStage(opts, import);
+  if (!module)
+    return module.takeError();
+  KernelContext kernels(0);
+  if (llvm::Error e = optimizeStage(**module, opts, kernels))
+    return e;
+  if (llvm::Error e = writeFp32Umodel(**module, (*stage)->stagedPath(""),
+                                      opts.netName, tool))
+    return e;
+  (*stage)->addFile(fp32UmodelName(opts.netName, tool));
+  (*stage)->addFile(fp32TestProtoName(opts.netName, tool));
+  if (llvm::Error e = (*stage)->commit())
+    return e;
+  for (const std::string &f : (*stage)->files())
+    info(0) << "wrote " << opts.outdir << "/" << f << "\n";
+  info(0) << "next: point the Data layer of the test prototxt at a "
+             "calibration LMDB (convert_imageset) and run "
+             "calibration_use_pb quantize\n";
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
@@ -72,6 +84,8 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
       return null;
     return log << "[" << tool << "] ";
   };
+  if (opts.mode == CompileMode::GenUmodel)
+    return runGenUmodel(opts, tool, import, info);
   if (opts.emit == EmitKind::QuantizedIR)
     return makeError("--emit=quantized-ir stops after the quantize stage, "
                      "which only INT8 compiles have; this is an FP32 compile "

@@ -35,10 +35,6 @@ namespace onntc {
 llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
                        ImportCallback import, llvm::raw_ostream &log);
 
-/// Rewrites single-dash long flags (`-opt=2`, `-target BM1684`) to the
-/// double-dash form and `--v`/`-v` to `--log_level`, so that SDK scripts run
-/// unchanged under CLI11. argv[0] is kept.
-std::vector<std::string> normalizeSdkArgs(int argc, const char *const *argv);
 
 } // namespace onntc
 

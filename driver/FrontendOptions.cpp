@@ -311,6 +311,13 @@ llvm::Expected<FrontendOptions> makeFrontendOptions(const SdkFlagValues &f) {
   if (!cmp)
     return makeError("--cmp: " + llvm::toString(cmp.takeError()));
   o.cmp = *cmp;
+  if (llvm::StringRef(f.mode).equals_insensitive("compile"))
+    o.mode = CompileMode::Compile;
+  else if (llvm::StringRef(f.mode).equals_insensitive("GenUmodel"))
+    o.mode = CompileMode::GenUmodel;
+  else
+    return makeError("--mode=" + f.mode + " is not known (use compile or "
+                     "GenUmodel)");
   if (!f.descs.empty()) {
     auto d = parseDescs(f.descs);
     if (!d)

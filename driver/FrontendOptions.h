@@ -33,6 +33,10 @@ enum class EmitKind : uint8_t { None, IR, QuantizedIR, Cmds, BModel };
 /// The `--emit` spelling of a stop point ("" for None).
 llvm::StringRef emitKindName(EmitKind k);
 
+/// `--mode`: compile a bmodel, or write the FP32 umodel that calibration
+/// (calibration_use_pb, the INT8 path) starts from.
+enum class CompileMode : uint8_t { Compile, GenUmodel };
+
 /// One `--descs` entry: input `index` gets `dtype` values drawn uniformly
 /// from [low, high) (integers for integer dtypes).
 struct InputDesc {
@@ -52,6 +56,7 @@ struct FrontendOptions {
   std::vector<std::string> outputNames;
   std::string netName;
   std::string outdir = "compilation";
+  CompileMode mode = CompileMode::Compile;
   /// The chip compiled for; never null after makeFrontendOptions.
   const isa::TargetInfo *target = nullptr;
   int opt = 1;
@@ -75,11 +80,17 @@ struct SdkFlagValues {
   std::string target = "BM1684";
   int opt = 1;
   std::string dyn = "false", cmp = "true";
+  std::string mode = "compile";
   std::string descs;
   int logLevel = 0;
   std::string testInput, emit;
   uint64_t seed = 0x0DDC0FFEEULL;
 };
+
+/// Rewrites single-dash long flags (`-opt=2`, `-target BM1684`) to the
+/// double-dash form and `--v`/`-v` to `--log_level`, so that SDK scripts run
+/// unchanged under CLI11. argv[0] is kept.
+std::vector<std::string> normalizeSdkArgs(int argc, const char *const *argv);
 
 /// Validates and converts the raw flags; errors name the flag.
 llvm::Expected<FrontendOptions> makeFrontendOptions(const SdkFlagValues &f);

@@ -38,6 +38,9 @@ void addSdkFlags(App &app, SdkFlagValues &f, bool withWeight) {
   app.add_option(
       "--cmp", f.cmp,
       "check the optimised graph against the imported one (default true)");
+  app.add_option("--mode", f.mode,
+                 "compile (default): a bmodel; GenUmodel: the FP32 umodel and "
+                 "test prototxt that INT8 calibration starts from");
   app.add_option(
       "--descs", f.descs,
       "input data descriptions [index,dtype,low,high], e.g. [0,int64,0,100]");

@@ -1,10 +1,5 @@
 //===- ToolSupport.h - what the quantizer tools share ----------*- C++ -*-===//
 //
-// sdkArgs: the SDK scripts' single-dash long flags (`-iterations=10`) in
-// CLI11's double-dash form. (The same rewrite as the driver's
-// normalizeSdkArgs, kept here so that the quantizer tools do not link the
-// compile driver and the backend; fold the two when the driver moves.)
-//
 // ProgressBar draws `label [#####.....] 12/200 3.4 img/s` on one line, redrawn in place,
 // only when the stream is a terminal (the caller says so), so that logs and
 // lit tests stay clean.
@@ -22,18 +17,6 @@
 #include <vector>
 
 namespace onntc {
-
-inline std::vector<std::string> sdkArgs(int argc, const char *const *argv) {
-  std::vector<std::string> out;
-  for (int i = 0; i < argc; ++i) {
-    llvm::StringRef s(argv[i]);
-    bool singleDashLong = i > 0 && s.size() > 2 && s[0] == '-' &&
-                          llvm::isAlpha(s[1]) &&
-                          (llvm::isAlnum(s[2]) || s[2] == '_');
-    out.push_back(singleDashLong ? "-" + s.str() : s.str());
-  }
-  return out;
-}
 
 /// An SDK boolean flag value: true/false/1/0 (any case); empty is true.
 inline bool parseSdkBool(llvm::StringRef s, bool &out) {

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "quantizer/Calibrator.h"
 #include "quantizer/NetText.h"
+#include "driver/FrontendOptions.h"
 #include "quantizer/ToolSupport.h"
 #include "quantizer/UModel.h"
 
@@ -245,7 +246,7 @@ static llvm::Error run(const Flags &f, llvm::raw_ostream &out,
 }
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = sdkArgs(argc, argv);
+  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
   CLI::App app{"calibration_use_pb: calibrate an fp32umodel on its Data "
                "layer's LMDB and write the int8umodel"};
   app.require_subcommand(1);

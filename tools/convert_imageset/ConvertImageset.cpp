@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "quantizer/ImageSet.h"
+#include "driver/FrontendOptions.h"
 #include "quantizer/ToolSupport.h"
 
 #include "llvm/Support/Process.h"
@@ -20,7 +21,7 @@
 using namespace onntc;
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = sdkArgs(argc, argv);
+  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
   CLI::App app{"convert_imageset: make a calibration LMDB (Caffe Datum "
                "records) from a folder of .jpg/.jpeg/.png/.bmp images, "
                "searched recursively"};

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "frontends/onnx/OnnxImporter.h"
+#include "driver/FrontendOptions.h"
 #include "quantizer/ToolSupport.h"
 #include "quantizer/UModel.h"
 
@@ -54,7 +55,7 @@ int main(int argc, char **argv) {
                  "extension: Data-layer preprocessing in auto_cali form, e.g. "
                  "'resize_h=224,resize_w=224;mean_value=123.7:116.3:103.5,"
                  "scale=0.0171,bgr2rgb=True'");
-  std::vector<std::string> args = sdkArgs(argc, argv);
+  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
   std::vector<const char *> cargs;
   for (const std::string &a : args)
     cargs.push_back(a.c_str());
