@@ -53,7 +53,7 @@ struct LocalBuffer {
 struct TileSpace {
   isa::Shape4 full;
   /// Channel tiles are whole multiples of this (npuNum, or whole conv
-  /// groups).
+  /// groups); 0 keeps C whole.
   uint32_t cQuantum = 0;
   /// False: every tile has one N index (N counts independent problems that
   /// one command cannot take together, e.g. the batches of a matmul).
