@@ -1,7 +1,8 @@
 //===- Backend.cpp - the compile driver: check, plan, lower, emit ---------===//
 
 #include "backend/core/Backend.h"
-#include "backend/core/LowerContext.h"
+#include "backend/core/OpHooks.h"
+#include "backend/core/Pipeline.h"
 
 #include "isa/Encoding.h"
 #include "isa/Layout.h"
@@ -17,22 +18,6 @@ using namespace onntc::backend;
 
 namespace {
 
-/// The rows of every family, by op kind.
-class RowTable {
-public:
-  RowTable() {
-    for (auto rows : {nnRows(), elementwiseRows(), dataRows()})
-      for (const LoweringRow &r : rows)
-        byKind_[unsigned(r.kind)] = &r;
-  }
-  const LoweringRow *find(OpKind k) const {
-    return byKind_.lookup(unsigned(k));
-  }
-
-private:
-  llvm::DenseMap<unsigned, const LoweringRow *> byKind_;
-};
-
 std::string describeNode(const Node &n) {
   std::string name = n.loc().node.empty() ? n.name() : n.loc().node;
   std::string type =
@@ -41,8 +26,7 @@ std::string describeNode(const Node &n) {
 }
 
 /// Every node the backend cannot lower, as one error.
-llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t,
-                       const RowTable &rows) {
+llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t) {
   std::vector<std::string> problems;
   std::map<std::string, unsigned> unsupportedTypes;
   for (const Value *v : g.inputs())
@@ -53,7 +37,7 @@ llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t,
                          v->type().str() + ")");
   for (const auto &np : g.nodes()) {
     const Node &n = *np;
-    const LoweringRow *row = rows.find(n.kind());
+    const LoweringRow *row = loweringRow(n.kind());
     if (!row) {
       ++unsupportedTypes[n.info().name.str()];
       problems.push_back("node " + describeNode(n) +
@@ -81,9 +65,9 @@ llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t,
   return llvm::createStringError(llvm::inconvertibleErrorCode(), os.str());
 }
 
-/// Runs every row over the graph.
-llvm::Error lowerAll(const Graph &g, LowerContext &ctx, const RowTable &rows,
-                     uint32_t &lowered) {
+/// Runs every row over the graph: global rows emit their moves, local rows
+/// go through the tile pipeline.
+llvm::Error lowerAll(const Graph &g, LowerContext &ctx, uint32_t &lowered) {
   uint32_t tag = 0;
   for (const auto &np : g.nodes()) {
     const Node &n = *np;
@@ -91,8 +75,17 @@ llvm::Error lowerAll(const Graph &g, LowerContext &ctx, const RowTable &rows,
     if (ctx.plan().fusedInto.count(&n))
       continue;
     ctx.stream().setTag(tag);
-    if (llvm::Error e = rows.find(n.kind())->lower(n, ctx))
-      return e;
+    const LoweringRow *row = loweringRow(n.kind());
+    if (row->global) {
+      if (llvm::Error e = row->global(n, ctx))
+        return e;
+    } else {
+      auto op = row->local(n, ctx);
+      if (!op)
+        return op.takeError();
+      if (llvm::Error e = runLocalOp(n, **op, ctx))
+        return e;
+    }
     if (n.kind() != OpKind::Constant)
       ++lowered;
   }
@@ -117,8 +110,7 @@ bmodel::TensorInfo ioTensor(const Value *v, uint64_t addr) {
 llvm::Expected<CompiledModel>
 backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
                          const BackendOptions &opts) {
-  RowTable rows;
-  if (llvm::Error e = checkGraph(g, target, rows))
+  if (llvm::Error e = checkGraph(g, target))
     return e;
   auto plan = planMemory(g, target, opts);
   if (!plan)
@@ -130,7 +122,7 @@ backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
   {
     LowerContext probe(target, *plan, target.coeffStartAddr, opts);
     uint32_t unused = 0;
-    if (llvm::Error e = lowerAll(g, probe, rows, unused))
+    if (llvm::Error e = lowerAll(g, probe, unused))
       return e;
     coeffSize = probe.coeffBytes().size();
   }
@@ -138,7 +130,7 @@ backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
       isa::alignUp(target.coeffStartAddr + coeffSize, target.gmemAlignment);
   LowerContext ctx(target, *plan, ctxAddr, opts);
   CompiledModel out;
-  if (llvm::Error e = lowerAll(g, ctx, rows, out.stats.loweredOps))
+  if (llvm::Error e = lowerAll(g, ctx, out.stats.loweredOps))
     return e;
 
   bmodel::StageInfo stage;

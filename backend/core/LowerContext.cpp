@@ -1,169 +1,13 @@
-//===- LowerContext.cpp - command stream, allocators, tiling --------------===//
+//===- LowerContext.cpp - global placement and row helpers ----------------===//
 
 #include "backend/core/LowerContext.h"
 
-#include "isa/CostModel.h"
 #include "isa/Layout.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace onntc;
 using namespace onntc::backend;
-
-/// Local buffers are aligned to this many bytes inside a lane (a multiple
-/// of every element size and of the EU row of both targets' f32).
-static constexpr uint64_t kLocalAlign = 64;
-
-//===-- CmdStream ---------------------------------------------------------===//
-
-void CmdStream::maybeSplit() {
-  CmdGroupCmds &g = groups_.back();
-  uint32_t limit = std::min(maxPerGroup_, isa::kMaxCmdId);
-  if (g.bdc.size() < limit && g.gdma.size() < limit)
-    return;
-  // The previous group completes before the next starts, so ids restart
-  // and waits on earlier commands disappear.
-  groups_.emplace_back();
-  bdcBase_ = bdcSeq_;
-  gdmaBase_ = gdmaSeq_;
-}
-
-void CmdStream::account(const isa::Command &c) {
-  uint64_t cyc = isa::estimateCost(target_, c).cycles;
-  serialCycles_ += cyc;
-  if (tagCycles_.size() <= tag_)
-    tagCycles_.resize(tag_ + 1, 0);
-  tagCycles_[tag_] += cyc;
-}
-
-void CmdStream::gdma(isa::Command::Body body) {
-  maybeSplit();
-  isa::Command c;
-  c.body = std::move(body);
-  uint64_t wait = gdmaWait_ ? *gdmaWait_ : bdcSeq_;
-  c.hdr.cmdId = uint32_t(++gdmaSeq_ - gdmaBase_);
-  c.hdr.depId = wait > bdcBase_ ? uint32_t(wait - bdcBase_) : 0;
-  c.hdr.tag = tag_;
-  account(c);
-  groups_.back().gdma.push_back(std::move(c));
-}
-
-void CmdStream::bdc(isa::Command::Body body) {
-  maybeSplit();
-  isa::Command c;
-  c.body = std::move(body);
-  uint64_t wait = bdcWait_ ? *bdcWait_ : gdmaSeq_;
-  c.hdr.cmdId = uint32_t(++bdcSeq_ - bdcBase_);
-  c.hdr.depId = wait > gdmaBase_ ? uint32_t(wait - gdmaBase_) : 0;
-  c.hdr.tag = tag_;
-  account(c);
-  groups_.back().bdc.push_back(std::move(c));
-}
-
-//===-- TilePipeline ------------------------------------------------------===//
-
-void TilePipeline::tile(llvm::function_ref<void()> loads,
-                        llvm::function_ref<void()> compute,
-                        std::function<void()> store) {
-  if (!twoSets_) {
-    loads();
-    compute();
-    store();
-    ++count_;
-    return;
-  }
-  unsigned set = unsigned(count_ % 2);
-  // Loads wait for the compute that last read this set (or, for the first
-  // two tiles, for everything computed before the op).
-  s_.setGdmaWait(count_ >= 2 ? prevCompute_[set] : start_);
-  loads();
-  uint64_t loaded = s_.gdmaSeq();
-  if (pending_) {
-    s_.setGdmaWait(prevCompute_[1 - set]);
-    pending_();
-    pending_ = nullptr;
-  }
-  s_.setBdcWait(loaded);
-  compute();
-  s_.setBdcWait(std::nullopt);
-  s_.setGdmaWait(std::nullopt);
-  prevCompute_[set] = s_.bdcSeq();
-  pending_ = std::move(store);
-  ++count_;
-}
-
-void TilePipeline::finish() {
-  if (pending_) {
-    s_.setGdmaWait(prevCompute_[(count_ - 1) % 2]);
-    pending_();
-    pending_ = nullptr;
-    s_.setGdmaWait(std::nullopt);
-  }
-  start_ = s_.bdcSeq();
-  count_ = 0;
-}
-
-//===-- local memory ------------------------------------------------------===//
-
-std::optional<uint32_t> LocalAlloc::alloc(uint64_t bytesPerLane) {
-  uint64_t size =
-      isa::alignUp(std::max<uint64_t>(bytesPerLane, 1), kLocalAlign);
-  if (used_ + size > target_.lmemBytes)
-    return std::nullopt;
-  uint32_t addr = isa::makeLocalAddr(target_, 0, uint32_t(used_));
-  used_ += size;
-  return addr;
-}
-
-uint64_t backend::localFootprint(llvm::ArrayRef<uint64_t> bytesPerLane) {
-  uint64_t sum = 0;
-  for (uint64_t b : bytesPerLane)
-    sum += isa::alignUp(std::max<uint64_t>(b, 1), kLocalAlign);
-  return sum;
-}
-
-//===-- tiling ------------------------------------------------------------===//
-
-std::optional<isa::Shape4>
-backend::chooseTile(const isa::TargetInfo &t, isa::Shape4 full,
-                    uint32_t cQuantum, bool allowH, bool allowW,
-                    llvm::function_ref<uint64_t(isa::Shape4)> bytesPerLane) {
-  isa::Shape4 tile = full;
-  if (cQuantum == 0)
-    cQuantum = full.c;
-  while (true) {
-    if (bytesPerLane(tile) <= t.lmemBytes)
-      return tile;
-    if (tile.n > 1) {
-      tile.n = (tile.n + 1) / 2;
-      continue;
-    }
-    // Channels: keep a multiple of cQuantum (usually npuNum lanes, or a
-    // whole number of conv groups) so every tile fills the lanes.
-    uint32_t units = uint32_t(isa::ceilDiv(tile.c, cQuantum));
-    if (units > 1) {
-      tile.c = std::min(full.c, uint32_t((units + 1) / 2) * cQuantum);
-      if (tile.c >= cQuantum * units)
-        tile.c = cQuantum * (units - 1);
-      continue;
-    }
-    if (allowH && tile.h > 1) {
-      tile.h = (tile.h + 1) / 2;
-      continue;
-    }
-    if (allowW && tile.w > 1) {
-      tile.w = (tile.w + 1) / 2;
-      continue;
-    }
-    return std::nullopt;
-  }
-}
-
-void backend::forEachSplit(uint32_t len, uint32_t tile,
-                           llvm::function_ref<void(uint32_t, uint32_t)> fn) {
-  for (uint32_t o = 0; o < len; o += tile)
-    fn(o, std::min(tile, len - o));
-}
 
 //===-- helpers -----------------------------------------------------------===//
 
@@ -237,6 +81,35 @@ uint64_t LowerContext::addressOf(const Value *v) {
   auto it = plan_.neuronOffset.find(r);
   assert(it != plan_.neuronOffset.end() && "value without a neuron buffer");
   return ctxAddr_ + it->second;
+}
+
+isa::DType LowerContext::storageDType(const Value *v) const {
+  if (constant(v))
+    return isa::DType::F32;
+  switch (v->dtype()) {
+  case DType::F32:
+    return isa::DType::F32;
+  case DType::F16:
+    return isa::DType::F16;
+  case DType::BF16:
+    return isa::DType::BF16;
+  case DType::I8:
+    return isa::DType::I8;
+  case DType::U8:
+    return isa::DType::U8;
+  case DType::I16:
+    return isa::DType::I16;
+  case DType::U16:
+    return isa::DType::U16;
+  case DType::I32:
+    return isa::DType::I32;
+  case DType::I64:
+  case DType::Bool:
+    break;
+  }
+  // The rows' checks accept f32 values only; other types never get here.
+  assert(false && "value type without a TPU storage type");
+  return isa::DType::F32;
 }
 
 const Node *LowerContext::fusedActivation(const Node &n) const {

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "backend/core/LowerContext.h"
+#include "backend/core/OpHooks.h"
 
 #include "backend/core/Builders.h"
 
@@ -69,6 +69,8 @@ llvm::Error checkConcat(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerConcat(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
+  uint64_t es = isa::dtypeBytes(dt);
   auto od = dimsOf(n.output(0));
   int64_t ax = n.getInt("axis");
   if (ax < 0)
@@ -90,9 +92,9 @@ llvm::Error lowerConcat(const Node &n, LowerContext &ctx) {
     if (row > 0) {
       isa::GdmaMoveCmd m;
       m.shape = {1, 1, uint32_t(outer), uint32_t(row)};
-      m.dtype = isa::DType::F32;
+      m.dtype = dt;
       m.src = isa::globalSide(ctx.addressOf(v), {0, 0, int64_t(row), 1});
-      m.dst = isa::globalSide(yAddr + 4 * at, {0, 0, int64_t(outRow), 1});
+      m.dst = isa::globalSide(yAddr + es * at, {0, 0, int64_t(outRow), 1});
       ctx.stream().gdma(m);
     }
     at += row;
@@ -176,6 +178,7 @@ llvm::Error checkTranspose(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerTranspose(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
   Perm4 p = *reducePerm(dimsOf(n.input(0)), transposePerm(n));
   int64_t is[4];
   int64_t acc = 1;
@@ -187,7 +190,7 @@ llvm::Error lowerTranspose(const Node &n, LowerContext &ctx) {
             uint32_t(p.in[p.perm[2]]), uint32_t(p.in[p.perm[3]])};
   isa::GdmaMoveCmd m;
   m.shape = os;
-  m.dtype = isa::DType::F32;
+  m.dtype = dt;
   m.src = isa::globalSide(
       ctx.addressOf(n.input(0)),
       {is[p.perm[0]], is[p.perm[1]], is[p.perm[2]], is[p.perm[3]]});
@@ -257,6 +260,8 @@ llvm::Error checkResize(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerResize(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
+  uint64_t es = isa::dtypeBytes(dt);
   auto xd = dimsOf(n.input(0)), yd = dimsOf(n.output(0));
   Shape4 in{uint32_t(xd[0]), uint32_t(xd[1]), uint32_t(xd[2]), uint32_t(xd[3])};
   uint32_t oh = uint32_t(yd[2]), ow = uint32_t(yd[3]);
@@ -268,9 +273,9 @@ llvm::Error lowerResize(const Node &n, LowerContext &ctx) {
     for (uint32_t dx = 0; dx < sw; ++dx) {
       isa::GdmaMoveCmd m;
       m.shape = in;
-      m.dtype = isa::DType::F32;
+      m.dtype = dt;
       m.src = isa::globalSide(x, denseStrides(in));
-      m.dst = isa::globalSide(y + 4 * (uint64_t(dy) * ow + dx), dst);
+      m.dst = isa::globalSide(y + es * (uint64_t(dy) * ow + dx), dst);
       ctx.stream().gdma(m);
     }
   return llvm::Error::success();
@@ -390,6 +395,8 @@ llvm::Error checkSlice(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerSlice(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
+  uint64_t es = isa::dtypeBytes(dt);
   auto p = slicePlan(n);
   if (!p)
     return p.takeError();
@@ -400,8 +407,8 @@ llvm::Error lowerSlice(const Node &n, LowerContext &ctx) {
   StridedCopy c = *reduceCopy(od, p->strides, denseOf(od));
   isa::GdmaMoveCmd m;
   m.shape = c.shape;
-  m.dtype = isa::DType::F32;
-  m.src = isa::globalSide(ctx.addressOf(n.input(0)) + 4 * uint64_t(p->offset),
+  m.dtype = dt;
+  m.src = isa::globalSide(ctx.addressOf(n.input(0)) + es * uint64_t(p->offset),
                           c.src);
   m.dst = isa::globalSide(ctx.addressOf(n.output(0)), c.dst);
   ctx.stream().gdma(m);
@@ -430,6 +437,8 @@ llvm::Error checkPad(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerPad(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
+  uint64_t es = isa::dtypeBytes(dt);
   auto xd = dimsOf(n.input(0)), od = dimsOf(n.output(0));
   std::vector<int64_t> pads = n.input(1)->constantValue()->toInts();
   double value = 0;
@@ -443,7 +452,7 @@ llvm::Error lowerPad(const Node &n, LowerContext &ctx) {
   StridedCopy all = *reduceCopy(od, ost, ost);
   isa::GdmaFillCmd f;
   f.shape = all.shape;
-  f.dtype = isa::DType::F32;
+  f.dtype = dt;
   f.dst = isa::globalSide(y, all.dst);
   f.value = value;
   ctx.stream().gdma(f);
@@ -453,9 +462,9 @@ llvm::Error lowerPad(const Node &n, LowerContext &ctx) {
   StridedCopy c = *reduceCopy(xd, denseOf(xd), ost);
   isa::GdmaMoveCmd m;
   m.shape = c.shape;
-  m.dtype = isa::DType::F32;
+  m.dtype = dt;
   m.src = isa::globalSide(ctx.addressOf(n.input(0)), c.src);
-  m.dst = isa::globalSide(y + 4 * off, c.dst);
+  m.dst = isa::globalSide(y + es * off, c.dst);
   ctx.stream().gdma(m);
   return llvm::Error::success();
 }
@@ -486,6 +495,8 @@ llvm::Error checkGather(const Node &n, const isa::TargetInfo &) {
 }
 
 llvm::Error lowerGather(const Node &n, LowerContext &ctx) {
+  isa::DType dt = ctx.storageDType(n.output(0));
+  uint64_t es = isa::dtypeBytes(dt);
   auto d = dimsOf(n.input(0));
   int64_t ax = n.getInt("axis");
   if (ax < 0)
@@ -506,32 +517,33 @@ llvm::Error lowerGather(const Node &n, LowerContext &ctx) {
     int64_t k = idx[j] < 0 ? idx[j] + dim : idx[j];
     isa::GdmaMoveCmd m;
     m.shape = {1, 1, uint32_t(outer), uint32_t(inner)};
-    m.dtype = isa::DType::F32;
-    m.src = isa::globalSide(x + 4 * uint64_t(k) * inner,
+    m.dtype = dt;
+    m.src = isa::globalSide(x + es * uint64_t(k) * inner,
                             {0, 0, int64_t(dim * int64_t(inner)), 1});
-    m.dst = isa::globalSide(y + 4 * uint64_t(j) * inner,
+    m.dst = isa::globalSide(y + es * uint64_t(j) * inner,
                             {0, 0, int64_t(idx.size() * inner), 1});
     ctx.stream().gdma(m);
   }
   return llvm::Error::success();
 }
 
-const LoweringRow kRows[] = {
-    {OpKind::Constant, checkConstant, lowerNothing},
-    {OpKind::Reshape, checkAlias, lowerNothing},
-    {OpKind::Flatten, checkAlias, lowerNothing},
-    {OpKind::Squeeze, checkAlias, lowerNothing},
-    {OpKind::Unsqueeze, checkAlias, lowerNothing},
-    {OpKind::Identity, checkAlias, lowerNothing},
-    {OpKind::Dropout, checkAlias, lowerNothing},
-    {OpKind::Concat, checkConcat, lowerConcat},
-    {OpKind::Transpose, checkTranspose, lowerTranspose},
-    {OpKind::Resize, checkResize, lowerResize},
-    {OpKind::Slice, checkSlice, lowerSlice},
-    {OpKind::Pad, checkPad, lowerPad},
-    {OpKind::Gather, checkGather, lowerGather},
-};
-
 } // namespace
 
-llvm::ArrayRef<LoweringRow> backend::dataRows() { return kRows; }
+void backend::registerDataRows(LoweringTable &t) {
+  const LoweringRow rows[] = {
+      {OpKind::Constant, checkConstant, nullptr, lowerNothing},
+      {OpKind::Reshape, checkAlias, nullptr, lowerNothing},
+      {OpKind::Flatten, checkAlias, nullptr, lowerNothing},
+      {OpKind::Squeeze, checkAlias, nullptr, lowerNothing},
+      {OpKind::Unsqueeze, checkAlias, nullptr, lowerNothing},
+      {OpKind::Identity, checkAlias, nullptr, lowerNothing},
+      {OpKind::Dropout, checkAlias, nullptr, lowerNothing},
+      {OpKind::Concat, checkConcat, nullptr, lowerConcat},
+      {OpKind::Transpose, checkTranspose, nullptr, lowerTranspose},
+      {OpKind::Resize, checkResize, nullptr, lowerResize},
+      {OpKind::Slice, checkSlice, nullptr, lowerSlice},
+      {OpKind::Pad, checkPad, nullptr, lowerPad},
+      {OpKind::Gather, checkGather, nullptr, lowerGather},
+  };
+  t.insert(t.end(), std::begin(rows), std::end(rows));
+}

@@ -1,4 +1,4 @@
-//===- LowerElementwise.cpp - unary, binary, batchnorm, softmax rows ------===//
+//===- LowerElementwise.cpp - unary, binary, batchnorm, reduction rows ----===//
 //
 // Element-wise ops run as one "tile program": load every tensor operand of
 // the tile (broadcast operands through zero global strides, so the BDC sees
@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "backend/core/LowerContext.h"
+#include "backend/core/OpHooks.h"
 
 #include "backend/core/Builders.h"
 
@@ -151,100 +151,96 @@ struct EwProgram {
   std::vector<EwStep> steps;
 };
 
-llvm::Error emitProgram(const Node &n, LowerContext &ctx, const EwProgram &p,
-                        const Value *out) {
+/// A tile program as a local op over the 4-D view: buffers 0..loads-1 are
+/// the loaded operands, then one buffer per step; the last is stored.
+class EwOp final : public LocalOp {
+public:
+  EwOp(const isa::TargetInfo &t, EwProgram p, EwView v, uint64_t outAddr,
+       isa::DType dt)
+      : t_(t), p_(std::move(p)), v_(std::move(v)), outAddr_(outAddr), dt_(dt) {
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = v_.shape;
+    s.cQuantum = t_.npuNum;
+    s.splitH = s.splitW = true;
+    s.overlap = true;
+    s.tooLarge = "no tile of the operands fits local memory";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    size_t loads = p_.loadAddr.size(), nbuf = loads + p_.steps.size();
+    uint64_t one =
+        isa::localBytesPerLane(t_, s, dt_, isa::LocalLayout::AlignEU);
+    std::vector<LocalBuffer> b(nbuf, LocalBuffer{one, false, false, false});
+    for (size_t k = 0; k < loads; ++k)
+      b[k].load = true;
+    b.back().store = true;
+    return b;
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool store,
+                            uint32_t laddr) const override {
+    const Strides4 &s = store ? v_.strides.back() : v_.strides[buf];
+    uint64_t off = uint64_t(isa::dtypeBytes(dt_)) *
+                   uint64_t(tl.n0 * s.n + tl.c0 * s.c + tl.h0 * s.h +
+                            tl.w0 * s.w);
+    if (store)
+      return isa::makeStore(t_, tl.shape, dt_, laddr, outAddr_ + off, s);
+    return isa::makeLoad(t_, tl.shape, dt_, p_.loadAddr[buf] + off, s, laddr);
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &cs) const override {
+    Shape4 ts = tl.shape;
+    auto opnd = [&](int i) {
+      return isa::localOperand(t_, i < 0 ? a[0] : a[size_t(i)], ts, dt_);
+    };
+    for (size_t si = 0; si < p_.steps.size(); ++si) {
+      const EwStep &st = p_.steps[si];
+      int o = int(p_.loadAddr.size() + si);
+      if (st.binary) {
+        isa::BinaryCmd b;
+        b.shape = ts;
+        b.out = opnd(o);
+        b.a = opnd(st.a);
+        b.b = opnd(st.b);
+        b.op = st.bop;
+        b.aIsScalar = st.a < 0;
+        b.bIsScalar = st.b < 0;
+        b.scalar = st.scalar;
+        cs.bdc(b);
+      } else {
+        isa::UnaryCmd u;
+        u.shape = ts;
+        u.out = opnd(o);
+        u.in = opnd(st.a);
+        u.op = st.uop;
+        u.alpha = st.alpha;
+        u.beta = st.beta;
+        cs.bdc(u);
+      }
+    }
+  }
+
+private:
+  const isa::TargetInfo &t_;
+  EwProgram p_;
+  EwView v_;
+  uint64_t outAddr_;
+  isa::DType dt_;
+};
+
+llvm::Expected<std::unique_ptr<LocalOp>>
+programOp(const Node &n, LowerContext &ctx, EwProgram p, const Value *out) {
   const isa::TargetInfo &t = ctx.target();
   auto view = makeView(t, dimsOf(out), p.loadDims);
   if (!view)
     return nodeError(n, "operand shapes do not map onto a 4-D broadcast view");
-  size_t nbuf = p.loadAddr.size() + p.steps.size();
-  // Two buffer sets (load of tile i+1 overlaps compute of tile i) when a
-  // tile fits twice; otherwise one set and serial tiles.
-  unsigned sets = 2;
-  auto bytes = [&](Shape4 s) {
-    uint64_t one = isa::localBytesPerLane(t, s, isa::DType::F32,
-                                          isa::LocalLayout::AlignEU);
-    return localFootprint(std::vector<uint64_t>(nbuf * sets, one));
-  };
-  auto tile = chooseTile(t, view->shape, t.npuNum, true, true, bytes);
-  if (!tile) {
-    sets = 1;
-    tile = chooseTile(t, view->shape, t.npuNum, true, true, bytes);
-  }
-  if (!tile)
-    return nodeError(n, "no tile of the operands fits local memory");
-  uint64_t outAddr = ctx.addressOf(out);
-  const Strides4 &os = view->strides.back();
-  Shape4 full = view->shape;
-  TilePipeline pipe(ctx.stream(), sets == 2);
-  forEachSplit(full.n, tile->n, [&](uint32_t n0, uint32_t nn) {
-    forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
-      forEachSplit(full.h, tile->h, [&](uint32_t h0, uint32_t hh) {
-        forEachSplit(full.w, tile->w, [&](uint32_t w0, uint32_t ww) {
-          Shape4 ts{nn, cc, hh, ww};
-          ctx.local().reset();
-          // Buffers are sized for the full tile so that both sets keep
-          // their addresses when the last tiles are smaller.
-          uint64_t one = isa::localBytesPerLane(t, *tile, isa::DType::F32,
-                                                isa::LocalLayout::AlignEU);
-          std::vector<uint32_t> all;
-          for (size_t i = 0; i < nbuf * sets; ++i)
-            all.push_back(*ctx.local().alloc(one));
-          unsigned set = pipe.nextSet();
-          std::vector<uint32_t> buf(all.begin() + set * nbuf,
-                                    all.begin() + (set + 1) * nbuf);
-          auto offs = [&](const Strides4 &s) {
-            return uint64_t(4) *
-                   uint64_t(n0 * s.n + c0 * s.c + h0 * s.h + w0 * s.w);
-          };
-          auto loads = [&] {
-            for (size_t k = 0; k < p.loadAddr.size(); ++k) {
-              const Strides4 &s = view->strides[k];
-              ctx.stream().gdma(isa::makeLoad(
-                  t, ts, isa::DType::F32, p.loadAddr[k] + offs(s), s, buf[k]));
-            }
-          };
-          auto opnd = [&](int i) {
-            return isa::localOperand(t, i < 0 ? buf[0] : buf[size_t(i)], ts,
-                                     isa::DType::F32);
-          };
-          auto compute = [&] {
-            for (size_t si = 0; si < p.steps.size(); ++si) {
-              const EwStep &st = p.steps[si];
-              int o = int(p.loadAddr.size() + si);
-              if (st.binary) {
-                isa::BinaryCmd b;
-                b.shape = ts;
-                b.out = opnd(o);
-                b.a = opnd(st.a);
-                b.b = opnd(st.b);
-                b.op = st.bop;
-                b.aIsScalar = st.a < 0;
-                b.bIsScalar = st.b < 0;
-                b.scalar = st.scalar;
-                ctx.stream().bdc(b);
-              } else {
-                isa::UnaryCmd u;
-                u.shape = ts;
-                u.out = opnd(o);
-                u.in = opnd(st.a);
-                u.op = st.uop;
-                u.alpha = st.alpha;
-                u.beta = st.beta;
-                ctx.stream().bdc(u);
-              }
-            }
-          };
-          isa::GdmaMoveCmd store = isa::makeStore(
-              t, ts, isa::DType::F32, buf[nbuf - 1], outAddr + offs(os), os);
-          CmdStream &cs = ctx.stream();
-          pipe.tile(loads, compute, [&cs, store] { cs.gdma(store); });
-        });
-      });
-    });
-  });
-  pipe.finish();
-  return llvm::Error::success();
+  return std::make_unique<EwOp>(t, std::move(p), std::move(*view),
+                                ctx.addressOf(out), ctx.storageDType(out));
 }
 
 llvm::Error checkF32(const Node &n) {
@@ -321,7 +317,8 @@ llvm::Error checkUnary(const Node &n, const isa::TargetInfo &) {
   return llvm::Error::success();
 }
 
-llvm::Error lowerUnary(const Node &n, LowerContext &ctx) {
+llvm::Expected<std::unique_ptr<LocalOp>> localUnary(const Node &n,
+                                                    LowerContext &ctx) {
   const UnaryRow *row = findUnary(n.kind());
   EwProgram p;
   p.loadAddr.push_back(ctx.addressOf(n.input(0)));
@@ -351,7 +348,7 @@ llvm::Error lowerUnary(const Node &n, LowerContext &ctx) {
     break;
   }
   p.steps.push_back(s);
-  return emitProgram(n, ctx, p, n.output(0));
+  return programOp(n, ctx, std::move(p), n.output(0));
 }
 
 //===-- binary ------------------------------------------------------------===//
@@ -388,7 +385,8 @@ llvm::Error checkBinary(const Node &n, const isa::TargetInfo &t) {
   return llvm::Error::success();
 }
 
-llvm::Error lowerBinary(const Node &n, LowerContext &ctx) {
+llvm::Expected<std::unique_ptr<LocalOp>> localBinary(const Node &n,
+                                                     LowerContext &ctx) {
   EwProgram p;
   EwStep s;
   s.binary = true;
@@ -411,7 +409,7 @@ llvm::Error lowerBinary(const Node &n, LowerContext &ctx) {
   s.a = idx[0];
   s.b = idx[1];
   p.steps.push_back(s);
-  return emitProgram(n, ctx, p, n.output(0));
+  return programOp(n, ctx, std::move(p), n.output(0));
 }
 
 //===-- batch normalization -----------------------------------------------===//
@@ -427,7 +425,8 @@ llvm::Error checkBatchNorm(const Node &n, const isa::TargetInfo &) {
   return llvm::Error::success();
 }
 
-llvm::Error lowerBatchNorm(const Node &n, LowerContext &ctx) {
+llvm::Expected<std::unique_ptr<LocalOp>> localBatchNorm(const Node &n,
+                                                        LowerContext &ctx) {
   // y = x * a + b with a = scale / sqrt(var + eps), b = B - mean * a.
   std::vector<int64_t> xd = dimsOf(n.input(0));
   int64_t c = xd[1];
@@ -461,107 +460,15 @@ llvm::Error lowerBatchNorm(const Node &n, LowerContext &ctx) {
   add.a = 3;
   add.b = 2;
   p.steps = {mul, add};
-  return emitProgram(n, ctx, p, n.output(0));
-}
-
-//===-- softmax -----------------------------------------------------------===//
-
-struct SoftmaxDims {
-  uint64_t outer = 1, axis = 1, inner = 1;
-};
-
-llvm::Expected<SoftmaxDims> softmaxDims(const Node &n) {
-  std::vector<int64_t> d = dimsOf(n.input(0));
-  int64_t ax = n.getInt("axis");
-  if (ax < 0)
-    ax += int64_t(d.size());
-  if (ax < 0 || ax >= int64_t(d.size()))
-    return nodeError(n, "axis out of range");
-  SoftmaxDims s;
-  for (int64_t i = 0; i < int64_t(d.size()); ++i)
-    (i < ax ? s.outer : i == ax ? s.axis : s.inner) *= uint64_t(d[size_t(i)]);
-  if (s.outer > UINT32_MAX || s.axis > UINT32_MAX || s.inner > UINT32_MAX)
-    return nodeError(n, "tensor too large");
-  return s;
-}
-
-llvm::Error checkSoftmax(const Node &n, const isa::TargetInfo &) {
-  if (llvm::Error e = checkF32(n))
-    return e;
-  return softmaxDims(n).takeError();
-}
-
-llvm::Error lowerSoftmax(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
-  auto sd = softmaxDims(n);
-  if (!sd)
-    return sd.takeError();
-  // Local view (1, outer, axis, inner): the reduction runs over H.
-  Shape4 full{1, uint32_t(sd->outer), uint32_t(sd->axis), uint32_t(sd->inner)};
-  auto bytes = [&](Shape4 s) {
-    Shape4 r{s.n, s.c, 1, s.w};
-    uint64_t x = isa::localBytesPerLane(t, s, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-    uint64_t rb = isa::localBytesPerLane(t, r, isa::DType::F32,
-                                         isa::LocalLayout::AlignEU);
-    return localFootprint({x, x, rb});
-  };
-  auto tile = chooseTile(t, full, t.npuNum, false, true, bytes);
-  if (!tile)
-    return nodeError(n, "the softmax axis does not fit local memory");
-  uint64_t in = ctx.addressOf(n.input(0)), out = ctx.addressOf(n.output(0));
-  Strides4 gs = denseStrides(full);
-  forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
-    forEachSplit(full.w, tile->w, [&](uint32_t w0, uint32_t ww) {
-      Shape4 ts{1, cc, full.h, ww}, rs{1, cc, 1, ww};
-      ctx.local().reset();
-      uint64_t xb = isa::localBytesPerLane(t, ts, isa::DType::F32,
-                                           isa::LocalLayout::AlignEU);
-      uint64_t rb = isa::localBytesPerLane(t, rs, isa::DType::F32,
-                                           isa::LocalLayout::AlignEU);
-      uint32_t x = *ctx.local().alloc(xb), y = *ctx.local().alloc(xb),
-               r = *ctx.local().alloc(rb);
-      uint64_t off = 4 * (uint64_t(c0) * gs.c + w0);
-      ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32, in + off, gs, x));
-      auto X = isa::localOperand(t, x, ts, isa::DType::F32);
-      auto Y = isa::localOperand(t, y, ts, isa::DType::F32);
-      auto R = isa::localOperand(t, r, rs, isa::DType::F32);
-      auto Rb = R;
-      Rb.stride.h = 0;
-      isa::ReduceCmd mx;
-      mx.inShape = ts;
-      mx.in = X;
-      mx.out = R;
-      mx.op = isa::ReduceOp::Max;
-      mx.axisMask = isa::kAxisH;
-      ctx.stream().bdc(mx);
-      isa::BinaryCmd sub;
-      sub.shape = ts;
-      sub.out = Y;
-      sub.a = X;
-      sub.b = Rb;
-      sub.op = isa::BinaryOp::Sub;
-      ctx.stream().bdc(sub);
-      isa::UnaryCmd ex;
-      ex.shape = ts;
-      ex.out = X;
-      ex.in = Y;
-      ex.op = isa::UnaryOp::Exp;
-      ctx.stream().bdc(ex);
-      isa::ReduceCmd sum = mx;
-      sum.op = isa::ReduceOp::Sum;
-      ctx.stream().bdc(sum);
-      isa::BinaryCmd div = sub;
-      div.op = isa::BinaryOp::Div;
-      ctx.stream().bdc(div);
-      ctx.stream().gdma(
-          isa::makeStore(t, ts, isa::DType::F32, y, out + off, gs));
-    });
-  });
-  return llvm::Error::success();
+  return programOp(n, ctx, std::move(p), n.output(0));
 }
 
 //===-- reductions over a contiguous range of axes ------------------------===//
+
+/// A tensor seen as (outer, axis, inner) around a range of axes.
+struct OuterAxisInner {
+  uint64_t outer = 1, axis = 1, inner = 1;
+};
 
 struct ReduceRow {
   OpKind kind;
@@ -578,7 +485,7 @@ const ReduceRow kReduce[] = {
 
 /// The tensor as (outer, reduced, inner); None when the reduced axes are
 /// not one contiguous range (unit axes ignored).
-std::optional<SoftmaxDims> reduceDims(const Node &n) {
+std::optional<OuterAxisInner> reduceDims(const Node &n) {
   std::vector<int64_t> d = dimsOf(n.input(0));
   int64_t r = int64_t(d.size());
   std::vector<bool> red(d.size(), false);
@@ -601,7 +508,7 @@ std::optional<SoftmaxDims> reduceDims(const Node &n) {
         first = i;
       last = i;
     }
-  SoftmaxDims s;
+  OuterAxisInner s;
   if (first < 0) {
     for (int64_t v : d)
       s.outer *= uint64_t(v);
@@ -631,194 +538,90 @@ llvm::Error checkReduce(const Node &n, const isa::TargetInfo &) {
   return llvm::Error::success();
 }
 
-llvm::Error lowerReduce(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
-  SoftmaxDims sd = *reduceDims(n);
+/// A reduction over H of the local view (1, outer, reduced, inner).
+class ReduceOpLocal final : public LocalOp {
+public:
+  enum Buf : unsigned { kX, kR };
+  ReduceOpLocal(const isa::TargetInfo &t, OuterAxisInner sd, isa::ReduceOp op,
+                const Node &n, LowerContext &ctx)
+      : t_(t), op_(op) {
+    full_ = {1, uint32_t(sd.outer), uint32_t(sd.axis), uint32_t(sd.inner)};
+    gs_ = denseStrides(full_);
+    os_ = {0, int64_t(sd.inner), 0, 1};
+    dt_ = ctx.storageDType(n.output(0));
+    in_ = ctx.addressOf(n.input(0));
+    out_ = ctx.addressOf(n.output(0));
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = full_;
+    s.cQuantum = t_.npuNum;
+    s.splitW = true;
+    s.tooLarge = "the reduced extent does not fit local memory";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    return {{bytes(s), true, false, false},
+            {bytes({s.n, s.c, 1, s.w}), false, true, false}};
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned, bool store,
+                            uint32_t laddr) const override {
+    uint64_t es = isa::dtypeBytes(dt_);
+    if (store)
+      return isa::makeStore(
+          t_, {1, tl.shape.c, 1, tl.shape.w}, dt_, laddr,
+          out_ + es * (uint64_t(tl.c0) * uint64_t(os_.c) + tl.w0), os_);
+    return isa::makeLoad(t_, tl.shape, dt_,
+                         in_ + es * (uint64_t(tl.c0) * uint64_t(gs_.c) + tl.w0),
+                         gs_, laddr);
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &cs) const override {
+    Shape4 ts = tl.shape, rs{1, ts.c, 1, ts.w};
+    isa::ReduceCmd rc;
+    rc.inShape = ts;
+    rc.in = isa::localOperand(t_, a[kX], ts, dt_);
+    rc.out = isa::localOperand(t_, a[kR], rs, dt_);
+    rc.op = op_;
+    rc.axisMask = isa::kAxisH;
+    cs.bdc(rc);
+  }
+
+private:
+  uint64_t bytes(Shape4 s) const {
+    return isa::localBytesPerLane(t_, s, dt_, isa::LocalLayout::AlignEU);
+  }
+  const isa::TargetInfo &t_;
+  isa::ReduceOp op_;
+  Shape4 full_;
+  Strides4 gs_, os_;
+  isa::DType dt_;
+  uint64_t in_, out_;
+};
+
+llvm::Expected<std::unique_ptr<LocalOp>> localReduce(const Node &n,
+                                                     LowerContext &ctx) {
+  OuterAxisInner sd = *reduceDims(n);
   isa::ReduceOp op = isa::ReduceOp::Sum;
   for (const ReduceRow &r : kReduce)
     if (r.kind == n.kind())
       op = r.op;
-  Shape4 full{1, uint32_t(sd.outer), uint32_t(sd.axis), uint32_t(sd.inner)};
-  auto bytes = [&](Shape4 s) {
-    return localFootprint(
-        {isa::localBytesPerLane(t, s, isa::DType::F32,
-                                isa::LocalLayout::AlignEU),
-         isa::localBytesPerLane(t, {s.n, s.c, 1, s.w}, isa::DType::F32,
-                                isa::LocalLayout::AlignEU)});
-  };
-  auto tile = chooseTile(t, full, t.npuNum, false, true, bytes);
-  if (!tile)
-    return nodeError(n, "the reduced extent does not fit local memory");
-  uint64_t in = ctx.addressOf(n.input(0)), out = ctx.addressOf(n.output(0));
-  Strides4 gs = denseStrides(full);
-  Strides4 os{0, int64_t(sd.inner), 0, 1};
-  forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
-    forEachSplit(full.w, tile->w, [&](uint32_t w0, uint32_t ww) {
-      Shape4 ts{1, cc, full.h, ww}, rs{1, cc, 1, ww};
-      ctx.local().reset();
-      uint32_t x = *ctx.local().alloc(isa::localBytesPerLane(
-          t, ts, isa::DType::F32, isa::LocalLayout::AlignEU));
-      uint32_t r = *ctx.local().alloc(isa::localBytesPerLane(
-          t, rs, isa::DType::F32, isa::LocalLayout::AlignEU));
-      ctx.stream().gdma(isa::makeLoad(
-          t, ts, isa::DType::F32, in + 4 * (uint64_t(c0) * gs.c + w0), gs, x));
-      isa::ReduceCmd rc;
-      rc.inShape = ts;
-      rc.in = isa::localOperand(t, x, ts, isa::DType::F32);
-      rc.out = isa::localOperand(t, r, rs, isa::DType::F32);
-      rc.op = op;
-      rc.axisMask = isa::kAxisH;
-      ctx.stream().bdc(rc);
-      ctx.stream().gdma(isa::makeStore(
-          t, rs, isa::DType::F32, r, out + 4 * (uint64_t(c0) * os.c + w0), os));
-    });
-  });
-  return llvm::Error::success();
-}
-
-//===-- layer normalization -----------------------------------------------===//
-
-llvm::Error checkLayerNorm(const Node &n, const isa::TargetInfo &) {
-  if (llvm::Error e = checkF32(n))
-    return e;
-  for (unsigned i = 1; i < n.numInputs(); ++i)
-    if (n.input(i) && !n.input(i)->constantValue())
-      return nodeError(n, "scale and bias must be constant");
-  int64_t r = int64_t(n.input(0)->shape().rank());
-  int64_t ax = n.getInt("axis");
-  if (ax < 0)
-    ax += r;
-  if (ax < 0 || ax >= r)
-    return nodeError(n, "axis out of range");
-  return llvm::Error::success();
-}
-
-llvm::Error lowerLayerNorm(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
-  std::vector<int64_t> d = dimsOf(n.input(0));
-  int64_t ax = n.getInt("axis");
-  if (ax < 0)
-    ax += int64_t(d.size());
-  uint64_t outer = 1, len = 1;
-  for (size_t i = 0; i < d.size(); ++i)
-    (int64_t(i) < ax ? outer : len) *= uint64_t(d[i]);
-  if (outer > UINT32_MAX || len > UINT32_MAX)
-    return nodeError(n, "tensor too large");
-  // Local view (1, outer, len, 1): statistics reduce over H; scale and bias
-  // are lane-replicated rows indexed by H.
-  Shape4 full{1, uint32_t(outer), uint32_t(len), 1};
-  auto bytes = [&](Shape4 s) {
-    uint64_t x = isa::localBytesPerLane(t, s, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-    uint64_t r = isa::localBytesPerLane(t, {1, s.c, 1, 1}, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-    return localFootprint({x, x, r, r, len * 4, len * 4});
-  };
-  auto tile = chooseTile(t, full, t.npuNum, false, false, bytes);
-  if (!tile)
-    return nodeError(n, "the normalized extent does not fit local memory");
-  uint64_t in = ctx.addressOf(n.input(0)), out = ctx.addressOf(n.output(0));
-  uint64_t gAddr = ctx.addressOf(n.input(1));
-  const Value *bias = n.numInputs() > 2 ? n.input(2) : nullptr;
-  uint64_t bAddr = bias ? ctx.addressOf(bias) : 0;
-  double eps = n.getFloat("epsilon");
-  Strides4 gs = denseStrides(full);
-  forEachSplit(full.c, tile->c, [&](uint32_t c0, uint32_t cc) {
-    Shape4 ts{1, cc, full.h, 1}, rs{1, cc, 1, 1};
-    ctx.local().reset();
-    uint64_t xb = isa::localBytesPerLane(t, ts, isa::DType::F32,
-                                         isa::LocalLayout::AlignEU);
-    uint64_t rb = isa::localBytesPerLane(t, rs, isa::DType::F32,
-                                         isa::LocalLayout::AlignEU);
-    uint32_t x = *ctx.local().alloc(xb), y = *ctx.local().alloc(xb);
-    uint32_t m = *ctx.local().alloc(rb), v = *ctx.local().alloc(rb);
-    uint32_t gl = *ctx.local().alloc(len * 4), bl = *ctx.local().alloc(len * 4);
-    uint32_t lanes = std::min(cc, t.npuNum);
-    ctx.stream().gdma(isa::makeLoad(t, ts, isa::DType::F32,
-                                    in + 4 * uint64_t(c0) * gs.c, gs, x));
-    ctx.stream().gdma(isa::makeReplicate(t, lanes, uint32_t(len),
-                                         isa::DType::F32, gAddr, gl));
-    if (bias)
-      ctx.stream().gdma(isa::makeReplicate(t, lanes, uint32_t(len),
-                                           isa::DType::F32, bAddr, bl));
-    auto X = isa::localOperand(t, x, ts, isa::DType::F32);
-    auto Y = isa::localOperand(t, y, ts, isa::DType::F32);
-    auto M = isa::localOperand(t, m, rs, isa::DType::F32);
-    auto V = isa::localOperand(t, v, rs, isa::DType::F32);
-    auto bcast = [](isa::LocalOperand o) {
-      o.stride.h = 0;
-      return o;
-    };
-    auto row = [&](uint32_t addr) {
-      isa::LocalOperand o;
-      o.addr = addr;
-      o.dtype = isa::DType::F32;
-      o.stride = {0, 0, 1, 0};
-      return o;
-    };
-    auto reduce = [&](isa::LocalOperand src, isa::LocalOperand dst) {
-      isa::ReduceCmd r;
-      r.inShape = ts;
-      r.in = src;
-      r.out = dst;
-      r.op = isa::ReduceOp::Mean;
-      r.axisMask = isa::kAxisH;
-      ctx.stream().bdc(r);
-    };
-    auto binary = [&](Shape4 sh, isa::LocalOperand o, isa::LocalOperand a,
-                      isa::LocalOperand b, isa::BinaryOp op, bool bScalar,
-                      double scalar) {
-      isa::BinaryCmd c;
-      c.shape = sh;
-      c.out = o;
-      c.a = a;
-      c.b = b;
-      c.op = op;
-      c.bIsScalar = bScalar;
-      c.scalar = scalar;
-      ctx.stream().bdc(c);
-    };
-    reduce(X, M);                                             // mean
-    binary(ts, Y, X, bcast(M), isa::BinaryOp::Sub, false, 0); // x - mean
-    binary(ts, X, Y, Y, isa::BinaryOp::Mul, false, 0);        // squares
-    reduce(X, V);                                             // variance
-    binary(rs, M, V, V, isa::BinaryOp::Add, true, eps);
-    isa::UnaryCmd rsq;
-    rsq.shape = rs;
-    rsq.out = V;
-    rsq.in = M;
-    rsq.op = isa::UnaryOp::Rsqrt;
-    ctx.stream().bdc(rsq);
-    binary(ts, X, Y, bcast(V), isa::BinaryOp::Mul, false, 0);
-    binary(ts, Y, X, row(gl), isa::BinaryOp::Mul, false, 0);
-    uint32_t res = y;
-    if (bias) {
-      binary(ts, X, Y, row(bl), isa::BinaryOp::Add, false, 0);
-      res = x;
-    }
-    ctx.stream().gdma(isa::makeStore(t, ts, isa::DType::F32, res,
-                                     out + 4 * uint64_t(c0) * gs.c, gs));
-  });
-  return llvm::Error::success();
-}
-
-std::vector<LoweringRow> buildRows() {
-  std::vector<LoweringRow> rows;
-  for (const UnaryRow &r : kUnary)
-    rows.push_back({r.kind, checkUnary, lowerUnary});
-  for (const BinaryRow &r : kBinary)
-    rows.push_back({r.kind, checkBinary, lowerBinary});
-  rows.push_back({OpKind::BatchNormalization, checkBatchNorm, lowerBatchNorm});
-  rows.push_back({OpKind::Softmax, checkSoftmax, lowerSoftmax});
-  rows.push_back({OpKind::LayerNormalization, checkLayerNorm, lowerLayerNorm});
-  for (const ReduceRow &r : kReduce)
-    rows.push_back({r.kind, checkReduce, lowerReduce});
-  return rows;
+  return std::make_unique<ReduceOpLocal>(ctx.target(), sd, op, n, ctx);
 }
 
 } // namespace
 
-llvm::ArrayRef<LoweringRow> backend::elementwiseRows() {
-  static const std::vector<LoweringRow> rows = buildRows();
-  return rows;
+void backend::registerElementwiseRows(LoweringTable &t) {
+  for (const UnaryRow &r : kUnary)
+    t.push_back({r.kind, checkUnary, localUnary, nullptr});
+  for (const BinaryRow &r : kBinary)
+    t.push_back({r.kind, checkBinary, localBinary, nullptr});
+  t.push_back(
+      {OpKind::BatchNormalization, checkBatchNorm, localBatchNorm, nullptr});
+  for (const ReduceRow &r : kReduce)
+    t.push_back({r.kind, checkReduce, localReduce, nullptr});
 }

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "backend/core/LowerContext.h"
+#include "backend/core/OpHooks.h"
 
 #include "backend/core/Builders.h"
 
@@ -126,142 +126,146 @@ llvm::Error checkConv(const Node &n, const isa::TargetInfo &) {
   return convGeom(n).takeError();
 }
 
-llvm::Error lowerConv(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
+/// Conv as a local op over the output (N, OC, OH, OW): per tile the input
+/// rows with their halo, per output-channel slice the weights and bias.
+class ConvOp final : public LocalOp {
+public:
+  enum Buf : unsigned { kWeight, kBias, kIn, kOut };
+  ConvOp(const isa::TargetInfo &t, const ConvGeom &cg, const Node &n,
+         LowerContext &ctx)
+      : t_(t), cg_(cg), g_(cg.g) {
+    dt_ = ctx.storageDType(n.output(0));
+    xAddr_ = ctx.addressOf(n.input(0));
+    wAddr_ = ctx.addressOf(n.input(1));
+    hasBias_ = n.input(2) != nullptr;
+    bAddr_ = hasBias_ ? ctx.addressOf(n.input(2)) : 0;
+    yAddr_ = ctx.addressOf(ctx.outputOf(n));
+    act_ = ctx.fusedActivation(n);
+    padR_ = std::max(cg.padR, rightPad(g_));
+    xs_ = denseStrides({g_.n, g_.c, g_.h, g_.w});
+    ys_ = denseStrides({g_.n, g_.oc, g_.oh, g_.ow});
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = {g_.n, g_.oc, g_.oh, g_.ow};
+    s.cQuantum = t_.npuNum;
+    if (cg_.groups != 1 && cg_.ocpg != 1) {
+      // Whole conv groups that fill whole lane groups.
+      uint64_t l = std::lcm<uint64_t>(cg_.ocpg, t_.npuNum);
+      s.cQuantum = l <= g_.oc ? uint32_t(l) : g_.oc;
+    }
+    s.splitH = true;
+    s.overlap = true;
+    s.tooLarge = "no tile of this convolution fits local memory (one output "
+                 "row with its input rows and weights is too large)";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    std::vector<LocalBuffer> b(4);
+    b[kWeight] = {isa::convWeightBytesPerLane(t_, s.c, cg_.icpg, g_.kh, g_.kw,
+                                              dt_),
+                  true, false, true};
+    b[kBias] = {isa::perChannelBytesPerLane(t_, s.c, dt_), hasBias_, false,
+                true};
+    b[kIn] = {isa::localBytesPerLane(
+                  t_, {s.n, icOf(s.c), rowsUpperBound(g_, s.h), g_.w}, dt_,
+                  isa::LocalLayout::AlignEU),
+              true, false, false};
+    b[kOut] = {isa::localBytesPerLane(t_, {s.n, s.c, s.h, g_.ow}, dt_,
+                                      isa::LocalLayout::AlignEU),
+               false, true, false};
+    return b;
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool,
+                            uint32_t laddr) const override {
+    uint64_t es = isa::dtypeBytes(dt_);
+    uint32_t ocT = tl.shape.c;
+    switch (buf) {
+    case kWeight:
+      return isa::makeConvWeightLoad(
+          ocT, cg_.icpg, g_.kh, g_.kw, dt_,
+          wAddr_ + es * uint64_t(tl.c0) * cg_.icpg * g_.kh * g_.kw, laddr);
+    case kBias:
+      return isa::makePerChannelLoad(ocT, dt_, bAddr_ + es * uint64_t(tl.c0),
+                                     laddr);
+    case kIn: {
+      RowRange rr = inputRows(g_, tl.h0, tl.shape.h);
+      uint64_t off = es * (uint64_t(tl.n0) * xs_.n + uint64_t(ic0(tl)) * xs_.c +
+                           uint64_t(std::max<int64_t>(rr.lo, 0)) * xs_.h);
+      return isa::makeLoad(t_, inShape(tl, rr), dt_, xAddr_ + off, xs_, laddr);
+    }
+    default: {
+      uint64_t off = es * (uint64_t(tl.n0) * ys_.n + uint64_t(tl.c0) * ys_.c +
+                           uint64_t(tl.h0) * ys_.h);
+      return isa::makeStore(t_, tl.shape, dt_, laddr, yAddr_ + off, ys_);
+    }
+    }
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &s) const override {
+    RowRange rr = inputRows(g_, tl.h0, tl.shape.h);
+    isa::ConvCmd c;
+    c.inAddr = a[kIn];
+    c.outAddr = a[kOut];
+    c.weightAddr = a[kWeight];
+    c.biasAddr = a[kBias];
+    c.in = inShape(tl, rr);
+    c.oc = tl.shape.c;
+    c.oh = tl.shape.h;
+    c.ow = g_.ow;
+    c.kh = uint16_t(g_.kh);
+    c.kw = uint16_t(g_.kw);
+    c.strideH = uint16_t(g_.sh);
+    c.strideW = uint16_t(g_.sw);
+    c.dilH = uint16_t(g_.dh);
+    c.dilW = uint16_t(g_.dw);
+    c.padT = uint16_t(rr.padT);
+    c.padB = uint16_t(rr.padB);
+    c.padL = uint16_t(g_.padL);
+    c.padR = uint16_t(padR_);
+    c.groups = cg_.groups == 1 ? 1 : tl.shape.c / cg_.ocpg;
+    c.hasBias = hasBias_;
+    if (act_) {
+      c.relu = true;
+      if (act_->kind() == OpKind::Clip)
+        c.reluMax = act_->input(2)->constantValue()->getDouble(0);
+    }
+    s.bdc(c);
+  }
+
+private:
+  /// Input channels an output-channel tile of `ocT` reads.
+  uint32_t icOf(uint32_t ocT) const {
+    return cg_.groups == 1 ? g_.c : (ocT / cg_.ocpg) * cg_.icpg;
+  }
+  uint32_t ic0(const Tile &tl) const {
+    return cg_.groups == 1 ? 0 : (tl.c0 / cg_.ocpg) * cg_.icpg;
+  }
+  Shape4 inShape(const Tile &tl, const RowRange &rr) const {
+    return {tl.shape.n, icOf(tl.shape.c), rr.rows, g_.w};
+  }
+
+  const isa::TargetInfo &t_;
+  ConvGeom cg_;
+  Window g_;
+  isa::DType dt_;
+  uint64_t xAddr_, wAddr_, bAddr_, yAddr_;
+  bool hasBias_;
+  const Node *act_;
+  uint32_t padR_;
+  Strides4 xs_, ys_;
+};
+
+llvm::Expected<std::unique_ptr<LocalOp>> localConv(const Node &n,
+                                                   LowerContext &ctx) {
   auto cg = convGeom(n);
   if (!cg)
     return cg.takeError();
-  const Window &g = cg->g;
-  bool simpleGroups = cg->groups == 1 || cg->ocpg == 1;
-  uint32_t q = t.npuNum;
-  if (!simpleGroups) {
-    uint64_t l = std::lcm<uint64_t>(cg->ocpg, t.npuNum);
-    q = l <= g.oc ? uint32_t(l) : g.oc;
-  }
-  auto icOf = [&](uint32_t ocT) {
-    return cg->groups == 1 ? g.c : (ocT / cg->ocpg) * cg->icpg;
-  };
-  unsigned sets = 2;
-  auto bytes = [&](Shape4 s) {
-    uint32_t rows = rowsUpperBound(g, s.h);
-    uint64_t in =
-        isa::localBytesPerLane(t, {s.n, icOf(s.c), rows, g.w}, isa::DType::F32,
-                               isa::LocalLayout::AlignEU);
-    uint64_t out = isa::localBytesPerLane(
-        t, {s.n, s.c, s.h, g.ow}, isa::DType::F32, isa::LocalLayout::AlignEU);
-    uint64_t w = isa::convWeightBytesPerLane(t, s.c, cg->icpg, g.kh, g.kw,
-                                             isa::DType::F32);
-    uint64_t b = isa::perChannelBytesPerLane(t, s.c, isa::DType::F32);
-    std::vector<uint64_t> bufs{w, b};
-    for (unsigned k = 0; k < sets; ++k) {
-      bufs.push_back(in);
-      bufs.push_back(out);
-    }
-    return localFootprint(bufs);
-  };
-  Shape4 whole{g.n, g.oc, g.oh, g.ow};
-  auto tile = chooseTile(t, whole, q, true, false, bytes);
-  if (!tile) {
-    sets = 1;
-    tile = chooseTile(t, whole, q, true, false, bytes);
-  }
-  if (!tile)
-    return nodeError(n, "no tile of this convolution fits local memory "
-                        "(one output row with its input rows and weights "
-                        "is too large)");
-  uint64_t xAddr = ctx.addressOf(n.input(0)), wAddr = ctx.addressOf(n.input(1));
-  uint64_t bAddr = n.input(2) ? ctx.addressOf(n.input(2)) : 0;
-  uint64_t yAddr = ctx.addressOf(ctx.outputOf(n));
-  const Node *act = ctx.fusedActivation(n);
-  uint32_t padR = std::max(cg->padR, rightPad(g));
-  Strides4 xs = denseStrides({g.n, g.c, g.h, g.w});
-  Strides4 ys = denseStrides({g.n, g.oc, g.oh, g.ow});
-  uint64_t kElems = uint64_t(cg->icpg) * g.kh * g.kw;
-  // Local buffers, sized for the largest tile so that addresses stay put:
-  // weights and bias (shared by the tiles of one output-channel slice),
-  // then `sets` pairs of input and output buffers.
-  ctx.local().reset();
-  uint32_t wl = *ctx.local().alloc(isa::convWeightBytesPerLane(
-      t, tile->c, cg->icpg, g.kh, g.kw, isa::DType::F32));
-  uint32_t bl = *ctx.local().alloc(
-      isa::perChannelBytesPerLane(t, tile->c, isa::DType::F32));
-  uint32_t xl[2], yl[2];
-  for (unsigned k = 0; k < sets; ++k) {
-    xl[k] = *ctx.local().alloc(isa::localBytesPerLane(
-        t, {tile->n, icOf(tile->c), rowsUpperBound(g, tile->h), g.w},
-        isa::DType::F32, isa::LocalLayout::AlignEU));
-    yl[k] = *ctx.local().alloc(
-        isa::localBytesPerLane(t, {tile->n, tile->c, tile->h, g.ow},
-                               isa::DType::F32, isa::LocalLayout::AlignEU));
-  }
-  TilePipeline pipe(ctx.stream(), sets == 2);
-  forEachSplit(g.oc, tile->c, [&](uint32_t oc0, uint32_t ocT) {
-    uint32_t icT = icOf(ocT);
-    uint32_t ic0 = cg->groups == 1 ? 0 : (oc0 / cg->ocpg) * cg->icpg;
-    // New weights may be loaded only after every conv using the old ones.
-    pipe.finish();
-    bool weightsLoaded = false;
-    forEachSplit(g.n, tile->n, [&](uint32_t n0, uint32_t nn) {
-      forEachSplit(g.oh, tile->h, [&](uint32_t oh0, uint32_t ohT) {
-        unsigned set = pipe.nextSet();
-        RowRange rr = inputRows(g, oh0, ohT);
-        Shape4 inS{nn, icT, rr.rows, g.w};
-        Shape4 outS{nn, ocT, ohT, g.ow};
-        auto loads = [&] {
-          if (!weightsLoaded) {
-            ctx.stream().gdma(isa::makeConvWeightLoad(
-                ocT, cg->icpg, g.kh, g.kw, isa::DType::F32,
-                wAddr + 4 * uint64_t(oc0) * kElems, wl));
-            if (n.input(2))
-              ctx.stream().gdma(isa::makePerChannelLoad(
-                  ocT, isa::DType::F32, bAddr + 4 * uint64_t(oc0), bl));
-            weightsLoaded = true;
-          }
-          uint64_t inOff = 4 * (uint64_t(n0) * xs.n + uint64_t(ic0) * xs.c +
-                                uint64_t(std::max<int64_t>(rr.lo, 0)) * xs.h);
-          ctx.stream().gdma(isa::makeLoad(t, inS, isa::DType::F32,
-                                          xAddr + inOff, xs, xl[set]));
-        };
-        auto compute = [&] {
-          isa::ConvCmd c;
-          c.inAddr = xl[set];
-          c.outAddr = yl[set];
-          c.weightAddr = wl;
-          c.biasAddr = bl;
-          c.in = inS;
-          c.oc = ocT;
-          c.oh = ohT;
-          c.ow = g.ow;
-          c.kh = uint16_t(g.kh);
-          c.kw = uint16_t(g.kw);
-          c.strideH = uint16_t(g.sh);
-          c.strideW = uint16_t(g.sw);
-          c.dilH = uint16_t(g.dh);
-          c.dilW = uint16_t(g.dw);
-          c.padT = uint16_t(rr.padT);
-          c.padB = uint16_t(rr.padB);
-          c.padL = uint16_t(g.padL);
-          c.padR = uint16_t(padR);
-          c.groups = cg->groups == 1 ? 1 : ocT / cg->ocpg;
-          c.hasBias = n.input(2) != nullptr;
-          if (act) {
-            c.relu = true;
-            if (act->kind() == OpKind::Clip)
-              c.reluMax = act->input(2)->constantValue()->getDouble(0);
-          }
-          ctx.stream().bdc(c);
-        };
-        uint64_t outOff = 4 * (uint64_t(n0) * ys.n + uint64_t(oc0) * ys.c +
-                               uint64_t(oh0) * ys.h);
-        isa::GdmaMoveCmd store = isa::makeStore(t, outS, isa::DType::F32,
-                                                yl[set], yAddr + outOff, ys);
-        CmdStream &cs = ctx.stream();
-        pipe.tile(loads, compute, [&cs, store] { cs.gdma(store); });
-      });
-    });
-  });
-  pipe.finish();
-  return llvm::Error::success();
+  return std::make_unique<ConvOp>(ctx.target(), *cg, n, ctx);
 }
 
 //===-- pooling -----------------------------------------------------------===//
@@ -331,68 +335,96 @@ llvm::Error checkPool(const Node &n, const isa::TargetInfo &) {
   return poolGeom(n).takeError();
 }
 
-llvm::Error lowerPool(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
+/// Pooling as a local op over the output (N, C, OH, OW); serial tiles.
+class PoolOp final : public LocalOp {
+public:
+  enum Buf : unsigned { kIn, kOut };
+  PoolOp(const isa::TargetInfo &t, const PoolGeom &pg, const Node &n,
+         LowerContext &ctx)
+      : t_(t), pg_(pg), g_(pg.g) {
+    dt_ = ctx.storageDType(n.output(0));
+    xAddr_ = ctx.addressOf(n.input(0));
+    yAddr_ = ctx.addressOf(n.output(0));
+    padR_ = std::max(pg.padR, rightPad(g_));
+    xs_ = denseStrides({g_.n, g_.c, g_.h, g_.w});
+    ys_ = denseStrides({g_.n, g_.c, g_.oh, g_.ow});
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = {g_.n, g_.c, g_.oh, g_.ow};
+    s.cQuantum = t_.npuNum;
+    s.splitH = true;
+    s.tooLarge = "no tile of this pooling fits local memory";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    uint32_t rows = rowsUpperBound(g_, s.h);
+    return {{isa::localBytesPerLane(t_, {s.n, s.c, rows, g_.w}, dt_,
+                                    isa::LocalLayout::AlignEU),
+             true, false, false},
+            {isa::localBytesPerLane(t_, {s.n, s.c, s.h, g_.ow}, dt_,
+                                    isa::LocalLayout::AlignEU),
+             false, true, false}};
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool,
+                            uint32_t laddr) const override {
+    uint64_t es = isa::dtypeBytes(dt_);
+    if (buf == kIn) {
+      RowRange rr = inputRows(g_, tl.h0, tl.shape.h);
+      uint64_t off = es * (uint64_t(tl.n0) * xs_.n + uint64_t(tl.c0) * xs_.c +
+                           uint64_t(std::max<int64_t>(rr.lo, 0)) * xs_.h);
+      return isa::makeLoad(t_, inShape(tl, rr), dt_, xAddr_ + off, xs_, laddr);
+    }
+    uint64_t off = es * (uint64_t(tl.n0) * ys_.n + uint64_t(tl.c0) * ys_.c +
+                         uint64_t(tl.h0) * ys_.h);
+    return isa::makeStore(t_, tl.shape, dt_, laddr, yAddr_ + off, ys_);
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &s) const override {
+    RowRange rr = inputRows(g_, tl.h0, tl.shape.h);
+    isa::PoolCmd p;
+    p.inAddr = a[kIn];
+    p.outAddr = a[kOut];
+    p.in = inShape(tl, rr);
+    p.oh = tl.shape.h;
+    p.ow = g_.ow;
+    p.kh = uint16_t(g_.kh);
+    p.kw = uint16_t(g_.kw);
+    p.strideH = uint16_t(g_.sh);
+    p.strideW = uint16_t(g_.sw);
+    p.padT = uint16_t(rr.padT);
+    p.padB = uint16_t(rr.padB);
+    p.padL = uint16_t(g_.padL);
+    p.padR = uint16_t(padR_);
+    p.mode = pg_.avg ? isa::PoolMode::Avg : isa::PoolMode::Max;
+    p.countIncludePad = pg_.countPad;
+    s.bdc(p);
+  }
+
+private:
+  Shape4 inShape(const Tile &tl, const RowRange &rr) const {
+    return {tl.shape.n, tl.shape.c, rr.rows, g_.w};
+  }
+
+  const isa::TargetInfo &t_;
+  PoolGeom pg_;
+  Window g_;
+  isa::DType dt_;
+  uint64_t xAddr_, yAddr_;
+  uint32_t padR_;
+  Strides4 xs_, ys_;
+};
+
+llvm::Expected<std::unique_ptr<LocalOp>> localPool(const Node &n,
+                                                   LowerContext &ctx) {
   auto pg = poolGeom(n);
   if (!pg)
     return pg.takeError();
-  const Window &g = pg->g;
-  auto bytes = [&](Shape4 s) {
-    uint32_t rows = rowsUpperBound(g, s.h);
-    uint64_t in = isa::localBytesPerLane(
-        t, {s.n, s.c, rows, g.w}, isa::DType::F32, isa::LocalLayout::AlignEU);
-    uint64_t out = isa::localBytesPerLane(
-        t, {s.n, s.c, s.h, g.ow}, isa::DType::F32, isa::LocalLayout::AlignEU);
-    return localFootprint({in, out});
-  };
-  auto tile =
-      chooseTile(t, {g.n, g.c, g.oh, g.ow}, t.npuNum, true, false, bytes);
-  if (!tile)
-    return nodeError(n, "no tile of this pooling fits local memory");
-  uint64_t xAddr = ctx.addressOf(n.input(0));
-  uint64_t yAddr = ctx.addressOf(n.output(0));
-  uint32_t padR = std::max(pg->padR, rightPad(g));
-  Strides4 xs = denseStrides({g.n, g.c, g.h, g.w});
-  Strides4 ys = denseStrides({g.n, g.c, g.oh, g.ow});
-  forEachSplit(g.n, tile->n, [&](uint32_t n0, uint32_t nn) {
-    forEachSplit(g.c, tile->c, [&](uint32_t c0, uint32_t cc) {
-      forEachSplit(g.oh, tile->h, [&](uint32_t oh0, uint32_t ohT) {
-        ctx.local().reset();
-        RowRange rr = inputRows(g, oh0, ohT);
-        Shape4 inS{nn, cc, rr.rows, g.w}, outS{nn, cc, ohT, g.ow};
-        uint32_t xl = *ctx.local().alloc(isa::localBytesPerLane(
-            t, inS, isa::DType::F32, isa::LocalLayout::AlignEU));
-        uint32_t yl = *ctx.local().alloc(isa::localBytesPerLane(
-            t, outS, isa::DType::F32, isa::LocalLayout::AlignEU));
-        uint64_t inOff = 4 * (uint64_t(n0) * xs.n + uint64_t(c0) * xs.c +
-                              uint64_t(std::max<int64_t>(rr.lo, 0)) * xs.h);
-        ctx.stream().gdma(
-            isa::makeLoad(t, inS, isa::DType::F32, xAddr + inOff, xs, xl));
-        isa::PoolCmd p;
-        p.inAddr = xl;
-        p.outAddr = yl;
-        p.in = inS;
-        p.oh = ohT;
-        p.ow = g.ow;
-        p.kh = uint16_t(g.kh);
-        p.kw = uint16_t(g.kw);
-        p.strideH = uint16_t(g.sh);
-        p.strideW = uint16_t(g.sw);
-        p.padT = uint16_t(rr.padT);
-        p.padB = uint16_t(rr.padB);
-        p.padL = uint16_t(g.padL);
-        p.padR = uint16_t(padR);
-        p.mode = pg->avg ? isa::PoolMode::Avg : isa::PoolMode::Max;
-        p.countIncludePad = pg->countPad;
-        ctx.stream().bdc(p);
-        uint64_t outOff = 4 * (uint64_t(n0) * ys.n + uint64_t(c0) * ys.c +
-                               uint64_t(oh0) * ys.h);
-        ctx.stream().gdma(
-            isa::makeStore(t, outS, isa::DType::F32, yl, yAddr + outOff, ys));
-      });
-    });
-  });
-  return llvm::Error::success();
+  return std::make_unique<PoolOp>(ctx.target(), *pg, n, ctx);
 }
 
 //===-- gemm / matmul -----------------------------------------------------===//
@@ -493,110 +525,137 @@ llvm::Error checkMatMul(const Node &n, const isa::TargetInfo &) {
   return llvm::Error::success();
 }
 
-llvm::Error lowerMatMul(const Node &n, LowerContext &ctx) {
-  const isa::TargetInfo &t = ctx.target();
+/// Gemm/MatMul as a local op over (batch, M, 1, N): L (1, m, 1, K) with
+/// rows on lanes, R (1, K, 1, n) or transposed (1, n, 1, K), a
+/// lane-replicated bias row, the output (1, m, 1, n). Serial tiles.
+class MatMulOp final : public LocalOp {
+public:
+  enum Buf : unsigned { kL, kR, kBias, kOut };
+  MatMulOp(const isa::TargetInfo &t, MatGeom mg, const Node &n,
+           LowerContext &ctx)
+      : t_(t), mg_(std::move(mg)) {
+    dt_ = ctx.storageDType(n.output(0));
+    M_ = uint32_t(mg_.m);
+    K_ = uint32_t(mg_.k);
+    N_ = uint32_t(mg_.nn);
+    aAddr_ = ctx.addressOf(n.input(0));
+    if (n.kind() == OpKind::Gemm && n.getFloat("alpha") != 1.0f) {
+      Tensor b = n.input(1)->constantValue()->castTo(DType::F32);
+      for (int64_t i = 0; i < b.numElements(); ++i)
+        b.data<float>()[i] *= n.getFloat("alpha");
+      bAddr_ = ctx.addCoeff(b, n.name() + ".alpha_b");
+    } else {
+      bAddr_ = ctx.addressOf(n.input(1));
+    }
+    if (n.kind() == OpKind::Gemm && n.input(2)) {
+      const Tensor *ct = n.input(2)->constantValue();
+      Tensor row(DType::F32, Shape{int64_t(N_)});
+      float beta = n.getFloat("beta");
+      for (uint32_t i = 0; i < N_; ++i)
+        row.data<float>()[i] =
+            beta * float(ct->getDouble(ct->numElements() == 1 ? 0 : i));
+      cAddr_ = ctx.addCoeff(row, n.name() + ".bias");
+      hasBias_ = true;
+    }
+    yAddr_ = ctx.addressOf(ctx.outputOf(n));
+    relu_ = ctx.fusedActivation(n) != nullptr;
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = {uint32_t(mg_.aOff.size()), M_, 1, N_};
+    s.cQuantum = t_.npuNum;
+    s.splitN = false;
+    s.splitW = true;
+    s.tooLarge = "the reduction length K does not fit local memory";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    return {{bytes(lShape(s)), true, false, false},
+            {bytes(rShape(s)), true, false, false},
+            {uint64_t(s.w) * isa::dtypeBytes(dt_), hasBias_, false, false},
+            {bytes({1, s.c, 1, s.w}), false, true, false}};
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool,
+                            uint32_t laddr) const override {
+    uint64_t es = isa::dtypeBytes(dt_);
+    uint32_t b = tl.n0, m0 = tl.c0, n0 = tl.w0;
+    Shape4 s = tl.shape;
+    switch (buf) {
+    case kL:
+      return isa::makeLoad(t_, lShape(s), dt_,
+                           aAddr_ + es * (mg_.aOff[b] + uint64_t(m0) * K_),
+                           {0, K_, 0, 1}, laddr);
+    case kR:
+      if (mg_.rTrans)
+        return isa::makeLoad(t_, rShape(s), dt_,
+                             bAddr_ + es * (mg_.bOff[b] + uint64_t(n0) * K_),
+                             {0, K_, 0, 1}, laddr);
+      return isa::makeLoad(t_, rShape(s), dt_,
+                           bAddr_ + es * (mg_.bOff[b] + n0), {0, N_, 0, 1},
+                           laddr);
+    case kBias:
+      return isa::makeReplicate(t_, std::min(s.c, t_.npuNum), s.w, dt_,
+                                cAddr_ + es * uint64_t(n0), laddr);
+    default:
+      return isa::makeStore(t_, {1, s.c, 1, s.w}, dt_, laddr,
+                            yAddr_ +
+                                es * (mg_.yOff[b] + uint64_t(m0) * N_ + n0),
+                            {0, N_, 0, 1});
+    }
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &s) const override {
+    isa::MatMulCmd c;
+    c.lAddr = a[kL];
+    c.rAddr = a[kR];
+    c.biasAddr = a[kBias];
+    c.outAddr = a[kOut];
+    c.m = tl.shape.c;
+    c.k = K_;
+    c.n = tl.shape.w;
+    c.rTrans = mg_.rTrans;
+    c.hasBias = hasBias_;
+    c.relu = relu_;
+    s.bdc(c);
+  }
+
+private:
+  Shape4 lShape(Shape4 s) const { return {1, s.c, 1, K_}; }
+  Shape4 rShape(Shape4 s) const {
+    return mg_.rTrans ? Shape4{1, s.w, 1, K_} : Shape4{1, K_, 1, s.w};
+  }
+  uint64_t bytes(Shape4 s) const {
+    return isa::localBytesPerLane(t_, s, dt_, isa::LocalLayout::AlignEU);
+  }
+
+  const isa::TargetInfo &t_;
+  MatGeom mg_;
+  isa::DType dt_;
+  uint32_t M_, K_, N_;
+  uint64_t aAddr_, bAddr_, cAddr_ = 0, yAddr_;
+  bool hasBias_ = false, relu_;
+};
+
+llvm::Expected<std::unique_ptr<LocalOp>> localMatMul(const Node &n,
+                                                     LowerContext &ctx) {
   auto mg = matGeom(n);
   if (!mg)
     return mg.takeError();
-  uint32_t M = uint32_t(mg->m), K = uint32_t(mg->k), N = uint32_t(mg->nn);
-  bool rT = mg->rTrans;
-  uint64_t aAddr = ctx.addressOf(n.input(0));
-  uint64_t bAddr, cAddr = 0;
-  bool hasBias = false;
-  if (n.kind() == OpKind::Gemm && n.getFloat("alpha") != 1.0f) {
-    Tensor b = n.input(1)->constantValue()->clone();
-    for (int64_t i = 0; i < b.numElements(); ++i)
-      b.data<float>()[i] *= n.getFloat("alpha");
-    bAddr = ctx.addCoeff(b, n.name() + ".alpha_b");
-  } else {
-    bAddr = ctx.addressOf(n.input(1));
-  }
-  if (n.kind() == OpKind::Gemm && n.input(2)) {
-    const Tensor *ct = n.input(2)->constantValue();
-    Tensor row(DType::F32, Shape{int64_t(N)});
-    float beta = n.getFloat("beta");
-    for (uint32_t i = 0; i < N; ++i)
-      row.data<float>()[i] =
-          beta * float(ct->getDouble(ct->numElements() == 1 ? 0 : i));
-    cAddr = ctx.addCoeff(row, n.name() + ".bias");
-    hasBias = true;
-  }
-  uint64_t yAddr = ctx.addressOf(ctx.outputOf(n));
-  bool relu = ctx.fusedActivation(n) != nullptr;
-  auto bytes = [&](Shape4 s) {
-    uint64_t l = isa::localBytesPerLane(t, {1, s.c, 1, K}, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-    uint64_t r = rT ? isa::localBytesPerLane(t, {1, s.w, 1, K}, isa::DType::F32,
-                                             isa::LocalLayout::AlignEU)
-                    : isa::localBytesPerLane(t, {1, K, 1, s.w}, isa::DType::F32,
-                                             isa::LocalLayout::AlignEU);
-    uint64_t o = isa::localBytesPerLane(t, {1, s.c, 1, s.w}, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-    return localFootprint({l, r, uint64_t(s.w) * 4, o});
-  };
-  auto tile = chooseTile(t, {1, M, 1, N}, t.npuNum, false, true, bytes);
-  if (!tile)
-    return nodeError(n, "the reduction length K does not fit local memory");
-  for (size_t bi = 0; bi < mg->aOff.size(); ++bi) {
-    forEachSplit(N, tile->w, [&](uint32_t n0, uint32_t nT) {
-      forEachSplit(M, tile->c, [&](uint32_t m0, uint32_t mT) {
-        ctx.local().reset();
-        Shape4 ls{1, mT, 1, K}, os{1, mT, 1, nT};
-        Shape4 rs = rT ? Shape4{1, nT, 1, K} : Shape4{1, K, 1, nT};
-        auto lb = [&](Shape4 s) {
-          return isa::localBytesPerLane(t, s, isa::DType::F32,
-                                        isa::LocalLayout::AlignEU);
-        };
-        uint32_t ll = *ctx.local().alloc(lb(ls)),
-                 rl = *ctx.local().alloc(lb(rs));
-        uint32_t bl = *ctx.local().alloc(uint64_t(nT) * 4);
-        uint32_t ol = *ctx.local().alloc(lb(os));
-        ctx.stream().gdma(isa::makeLoad(
-            t, ls, isa::DType::F32,
-            aAddr + 4 * (mg->aOff[bi] + uint64_t(m0) * K), {0, K, 0, 1}, ll));
-        if (rT)
-          ctx.stream().gdma(isa::makeLoad(
-              t, rs, isa::DType::F32,
-              bAddr + 4 * (mg->bOff[bi] + uint64_t(n0) * K), {0, K, 0, 1}, rl));
-        else
-          ctx.stream().gdma(isa::makeLoad(t, rs, isa::DType::F32,
-                                          bAddr + 4 * (mg->bOff[bi] + n0),
-                                          {0, N, 0, 1}, rl));
-        if (hasBias)
-          ctx.stream().gdma(isa::makeReplicate(t, std::min(mT, t.npuNum), nT,
-                                               isa::DType::F32,
-                                               cAddr + 4 * uint64_t(n0), bl));
-        isa::MatMulCmd c;
-        c.lAddr = ll;
-        c.rAddr = rl;
-        c.biasAddr = bl;
-        c.outAddr = ol;
-        c.m = mT;
-        c.k = K;
-        c.n = nT;
-        c.rTrans = rT;
-        c.hasBias = hasBias;
-        c.relu = relu;
-        ctx.stream().bdc(c);
-        ctx.stream().gdma(isa::makeStore(
-            t, os, isa::DType::F32, ol,
-            yAddr + 4 * (mg->yOff[bi] + uint64_t(m0) * N + n0), {0, N, 0, 1}));
-      });
-    });
-  }
-  return llvm::Error::success();
+  return std::make_unique<MatMulOp>(ctx.target(), std::move(*mg), n, ctx);
 }
-
-const LoweringRow kRows[] = {
-    {OpKind::Conv, checkConv, lowerConv},
-    {OpKind::MaxPool, checkPool, lowerPool},
-    {OpKind::AveragePool, checkPool, lowerPool},
-    {OpKind::GlobalAveragePool, checkPool, lowerPool},
-    {OpKind::GlobalMaxPool, checkPool, lowerPool},
-    {OpKind::Gemm, checkMatMul, lowerMatMul},
-    {OpKind::MatMul, checkMatMul, lowerMatMul},
-};
 
 } // namespace
 
-llvm::ArrayRef<LoweringRow> backend::nnRows() { return kRows; }
+void backend::registerNnRows(LoweringTable &t) {
+  for (OpKind k : {OpKind::Conv})
+    t.push_back({k, checkConv, localConv, nullptr});
+  for (OpKind k : {OpKind::MaxPool, OpKind::AveragePool,
+                   OpKind::GlobalAveragePool, OpKind::GlobalMaxPool})
+    t.push_back({k, checkPool, localPool, nullptr});
+  for (OpKind k : {OpKind::Gemm, OpKind::MatMul})
+    t.push_back({k, checkMatMul, localMatMul, nullptr});
+}

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backend/core/MemoryPlan.h"
 #include "backend/core/LowerContext.h"
 
 #include "isa/Layout.h"
