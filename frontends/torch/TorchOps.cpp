@@ -12,6 +12,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
+#include <optional>
 
 namespace onntc {
 namespace {
@@ -103,10 +104,29 @@ llvm::Error importSize(Ctx &ctx) {
   return llvm::Error::success();
 }
 
+/// A number, or a one-element constant tensor (traced graphs turn Python
+/// ints into 0-d tensors) seen as one.
+std::optional<TVal> asNumber(const TVal &v) {
+  if (v.isNumber())
+    return v;
+  if (v.kind != TVal::Tensor)
+    return std::nullopt;
+  const Tensor *t = v.v->constantValue();
+  if (!t || t->numElements() != 1)
+    return std::nullopt;
+  if (t->dtype() == DType::F32 || t->dtype() == DType::F16 ||
+      t->dtype() == DType::BF16)
+    return TVal::real(t->getDouble(0));
+  return TVal::integer(t->getInt(0));
+}
+
 bool foldNumbers(Ctx &ctx, llvm::StringRef op, llvm::Error &err) {
-  const TVal &a = ctx.in(0), &b = ctx.in(1);
-  if (!a.isNumber() || !b.isNumber())
+  std::optional<TVal> na = asNumber(ctx.in(0)), nb = asNumber(ctx.in(1));
+  if (!na || !nb || (!ctx.in(0).isNumber() && !ctx.in(1).isNumber() &&
+                     op != "floordiv" && op != "floor_divide" &&
+                     op != "remainder"))
     return false;
+  const TVal &a = *na, &b = *nb;
   double alpha = 1;
   if ((op == "add" || op == "sub" || op == "rsub") && ctx.numInputs() > 2 &&
       ctx.in(2).isNumber())
