@@ -731,16 +731,25 @@ llvm::Error importSplit(Ctx &ctx) {
       return s.takeError();
     sizes = *s;
   }
-  Attributes a;
-  a.set("axis", axis);
-  auto outs = ctx.emitMulti(OpKind::Split,
-                            {*x, ctx.constInts(sizes, "split")},
-                            unsigned(sizes.size()), a);
-  if (!outs)
-    return outs.takeError();
+  // One Slice per piece (the backend lowers Slice as strided copies).
+  std::vector<Value *> outs;
+  int64_t start = 0;
+  Value *axes = ctx.constInts({axis}, "axes");
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    Value *b = ctx.constInts({start}, "start" + std::to_string(i));
+    Value *e = ctx.constInts({start + sizes[i]}, "end" + std::to_string(i));
+    auto v = ctx.emit(OpKind::Slice, {*x, b, e, axes});
+    if (!v)
+      return v.takeError();
+    outs.push_back(*v);
+    start += sizes[i];
+  }
+  if (start != n)
+    return ctx.error("split sizes add up to " + llvm::Twine(start) +
+                     ", the dim is " + llvm::Twine(n));
   TVal l;
   l.kind = TVal::List;
-  for (Value *v : *outs)
+  for (Value *v : outs)
     l.items.push_back(TVal::tensor(v));
   if (ctx.numOutputs() == 1) {
     ctx.setOut(0, l);
@@ -854,7 +863,7 @@ const TorchOpRow kTable[] = {
     ROW("aten::batch_norm", importBatchNorm, BatchNormalization),
     ROW("aten::bmm", importMatmul, MatMul),
     ROW("aten::cat", importCat, Concat),
-    ROW("aten::chunk", importSplit, Split),
+    ROW("aten::chunk", importSplit, Slice),
     ROW("aten::clone", importIdentity, Identity),
     ROW("aten::contiguous", importIdentity, Identity),
     ROW("aten::conv1d", importConvolution, Conv),
@@ -900,8 +909,8 @@ const TorchOpRow kTable[] = {
     ROW("aten::silu_", importSilu, Sigmoid),
     ROW("aten::size", importSize, Shape),
     ROW("aten::softmax", importSoftmax, Softmax),
-    ROW("aten::split", importSplit, Split),
-    ROW("aten::split_with_sizes", importSplit, Split),
+    ROW("aten::split", importSplit, Slice),
+    ROW("aten::split_with_sizes", importSplit, Slice),
     ROW("aten::sqrt", importUnary, Sqrt),
     ROW("aten::sub", importArith, Sub),
     ROW("aten::sub_", importArith, Sub),
@@ -909,8 +918,8 @@ const TorchOpRow kTable[] = {
     ROW("aten::tanh", importUnary, Tanh),
     ROW("aten::tanh_", importUnary, Tanh),
     ROW("aten::transpose", importPermute, Transpose),
-    ROW("aten::unsafe_chunk", importSplit, Split),
-    ROW("aten::unsafe_split", importSplit, Split),
+    ROW("aten::unsafe_chunk", importSplit, Slice),
+    ROW("aten::unsafe_split", importSplit, Slice),
     ROW("aten::upsample_bilinear2d", importUpsample, Resize),
     ROW("aten::upsample_nearest2d", importUpsample, Resize),
     ROW("aten::view", importView, Reshape),
