@@ -106,6 +106,33 @@ private:
   unsigned counter_ = 0;
 };
 
+/// The op of a node kind without namespace and in-place `_`: "aten::add_"
+/// -> "add".
+llvm::StringRef torchBaseName(const TorchOpContext &ctx);
+/// {v} repeated n times when v has one element (kernel sizes, strides).
+std::vector<int64_t> torchRepeat(std::vector<int64_t> v, size_t n);
+/// Folds a binary op whose inputs are both numbers (or one-element constant
+/// tensors, for floordiv/remainder); false if it does not apply.
+bool foldTorchNumbers(TorchOpContext &ctx, llvm::StringRef op,
+                      llvm::Error &err);
+
+// Import functions of TorchOpsNn.cpp.
+llvm::Error importArith(TorchOpContext &ctx);
+llvm::Error importUnary(TorchOpContext &ctx);
+llvm::Error importIdentity(TorchOpContext &ctx);
+llvm::Error importSilu(TorchOpContext &ctx);
+llvm::Error importGelu(TorchOpContext &ctx);
+llvm::Error importHardtanh(TorchOpContext &ctx);
+llvm::Error importHardsigmoid(TorchOpContext &ctx);
+llvm::Error importLeakyRelu(TorchOpContext &ctx);
+llvm::Error importConvolution(TorchOpContext &ctx);
+llvm::Error importLinear(TorchOpContext &ctx);
+llvm::Error importAddmm(TorchOpContext &ctx);
+llvm::Error importMatmul(TorchOpContext &ctx);
+llvm::Error importBatchNorm(TorchOpContext &ctx);
+llvm::Error importPool(TorchOpContext &ctx);
+llvm::Error importAdaptiveAvgPool(TorchOpContext &ctx);
+
 /// "<file>: node #<i> '<kind>' (output '%<name>', <source>)".
 std::string describeTorchNode(llvm::StringRef file, const TsGraph &g,
                               const TsNode &n, int index);
