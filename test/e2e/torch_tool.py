@@ -9,6 +9,8 @@
                                      (a constant `if` and a fixed-trip `for`)
                                      with const_flow_x.npy / _ref.npy, and
                                      data_branch.pt (an `if` on tensor data)
+  torch_tool.py ops DIR              ops.pt: a traced module over the other
+                                     table rows (split, gelu, upsampling, ...)
   torch_tool.py compare DAT REF.npy [--min-cos C] [--max-rel R]
                                      output_ref_data.dat vs the torch output:
                                      cosine and max |d| / max |ref| gates
@@ -99,6 +101,52 @@ def scripted(d):
     torch.jit.script(DataBranch().eval()).save("%s/data_branch.pt" % d)
 
 
+def ops(d):
+    """A traced module over the table rows the classifiers do not use."""
+    import torch
+    import torch.nn.functional as F
+
+    class Ops(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            self.fc = torch.nn.Linear(16, 6)
+
+        def forward(self, x):
+            y = self.conv(x)
+            a, b = torch.split(y, [3, 5], dim=1)
+            a = F.gelu(a) + F.hardsigmoid(a) * 2.0
+            b = F.leaky_relu(b, 0.1) - F.hardswish(b) / 3.0
+            b = 1.0 - torch.tanh(b)
+            y = torch.cat([b, a], 1)
+            up = F.interpolate(y, scale_factor=2, mode="nearest")
+            bl = F.interpolate(y, size=(16, 16), mode="bilinear",
+                               align_corners=False)
+            ba = F.interpolate(y, size=(16, 16), mode="bilinear",
+                               align_corners=True)
+            z = up + bl * 0.5 + ba * 0.25
+            z = F.avg_pool2d(z, 3, stride=2, padding=1,
+                             count_include_pad=False)
+            z = F.max_pool2d(z, 2)
+            z = z.permute(0, 2, 3, 1).reshape(1, 16, 8)
+            z = torch.matmul(z.transpose(1, 2), z) / 16.0
+            z = z.mean(dim=1, keepdim=True)
+            z = torch.sigmoid(z).reshape(1, 8)
+            h = self.fc(torch.cat([z, z], 1))
+            return torch.log_softmax(h, dim=1), F.silu(z)
+
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    m = Ops().eval()
+    with torch.no_grad():
+        t = torch.jit.trace(m, x)
+        y = m(x)
+    t.save("%s/ops.pt" % d)
+    np.save("%s/ops_x.npy" % d, x.numpy())
+    np.save("%s/ops_ref.npy" % d,
+            np.concatenate([v.numpy().reshape(-1) for v in y]))
+
+
 def compare(dat, ref, min_cos, max_rel):
     r = np.load(ref).astype(np.float32)
     raw = np.fromfile(dat, dtype="<f4")
@@ -123,6 +171,8 @@ def main():
     e.add_argument("name")
     s = sub.add_parser("scripted")
     s.add_argument("dir")
+    o = sub.add_parser("ops")
+    o.add_argument("dir")
     c = sub.add_parser("compare")
     c.add_argument("dat")
     c.add_argument("ref")
@@ -131,6 +181,8 @@ def main():
     a = ap.parse_args()
     if a.cmd == "export":
         export(a.dir, a.name)
+    elif a.cmd == "ops":
+        ops(a.dir)
     elif a.cmd == "scripted":
         scripted(a.dir)
     else:
