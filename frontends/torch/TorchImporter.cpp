@@ -221,18 +221,41 @@ namespace {
 
 /// Every node the importer cannot take, in one error.
 llvm::Error checkSupported(const TsGraph &g, llvm::StringRef file) {
-  std::vector<std::string> bad, flow;
+  std::vector<std::string> bad, flow, mut;
+  // The last node reading each value (graph outputs: past the end).
+  std::vector<size_t> lastUse(g.valueNames.size(), 0);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int v : g.nodes[i].inputs)
+      lastUse[size_t(v)] = i;
+  for (int v : g.outputs)
+    lastUse[size_t(v)] = g.nodes.size();
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const TsNode &n = g.nodes[i];
+    llvm::StringRef op = llvm::StringRef(n.kind).substr(n.kind.find("::") + 2);
+    // In-place ops are imported as functional ones: right only when the
+    // mutated value is not read again (libtorch's mutation removal could not
+    // prove it otherwise).
+    if (op.endswith("_") && !op.startswith("_") && !n.inputs.empty() &&
+        lastUse[size_t(n.inputs[0])] > i)
+      mut.push_back(describeTorchNode(file, g, n, int(i)));
     if (n.hasBlocks)
       flow.push_back(describeTorchNode(file, g, n, int(i)));
     else if (!findTorchOp(n.kind))
       bad.push_back(describeTorchNode(file, g, n, int(i)));
   }
-  if (bad.empty() && flow.empty())
+  if (bad.empty() && flow.empty() && mut.empty())
     return llvm::Error::success();
   std::string msg;
+  if (!mut.empty()) {
+    msg += std::to_string(mut.size()) +
+           " in-place node(s) whose input is read again after the mutation "
+           "(aliasing is not supported; write the op out of place):";
+    for (const std::string &s : mut)
+      msg += "\n  " + s;
+  }
   if (!flow.empty()) {
+    if (!msg.empty())
+      msg += "\n";
     msg += std::to_string(flow.size()) +
            " data-dependent control-flow node(s) left after freezing, "
            "constant propagation and constant-loop unrolling (only "

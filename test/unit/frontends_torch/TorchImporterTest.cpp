@@ -179,3 +179,28 @@ TEST_CASE("a file that is not TorchScript is an error, not a crash",
   CHECK(llvm::toString(m.takeError()).find("not a loadable TorchScript "
                                            "archive") != std::string::npos);
 }
+
+TEST_CASE("an in-place op whose input is read again is refused", "[torch]") {
+  Builder b;
+  int x = b.input("x");
+  int r = b.node("aten::relu", {x}, {"r"})[0];
+  int r2 = b.node("aten::relu_", {r}, {"r2"})[0];
+  int s = b.node("aten::add", {r, r2}, {"s"})[0];
+  b.g.outputs = {s};
+  auto m = importTorchGraph(b.g, "alias.pt", shapes({Shape{4}}));
+  REQUIRE(!m);
+  std::string msg = llvm::toString(m.takeError());
+  CHECK(msg.find("1 in-place node(s) whose input is read again") !=
+        std::string::npos);
+  CHECK(msg.find("'aten::relu_'") != std::string::npos);
+
+  // The same op where its input dies there imports.
+  Builder ok;
+  int y = ok.input("y");
+  int q = ok.node("aten::relu", {y}, {"q"})[0];
+  int q2 = ok.node("aten::relu_", {q}, {"q2"})[0];
+  ok.g.outputs = {q2};
+  auto m2 = importTorchGraph(ok.g, "fine.pt", shapes({Shape{4}}));
+  if (!m2)
+    FAIL(llvm::toString(m2.takeError()));
+}
