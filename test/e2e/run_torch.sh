@@ -77,6 +77,17 @@ model() { # name target
 }
 
 model resnet18 BM1684
+# The gates can fail: resnet18's reference output scaled by 1.01 keeps the
+# cosine at 1 but must fail the max-relative-error gate.
+gates_fail() {
+  local d="$WORK/resnet18_BM1684/output_ref_data.dat"
+  "$PY" -c "import numpy as n,sys; (n.fromfile(sys.argv[1],'<f4')*1.01).astype('<f4').tofile(sys.argv[2])" "$d" "$WORK/scaled.dat" || return 1
+  if "$PY" "$TOOL" compare "$WORK/scaled.dat" "$CACHE/resnet18_ref.npy"; then
+    echo "a 1.01-scaled output passed the gates"; return 1
+  fi
+  return 0
+}
+check "compare rejects a 1.01-scaled output" gates_fail
 model mobilenet_v2 BM1684X
 model squeezenet1_1 BM1684
 model shufflenet_v2_x1_0 BM1684X
