@@ -6,6 +6,10 @@
 //===----------------------------------------------------------------------===//
 #include "frontends/torch/TorchImporter.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -174,10 +178,19 @@ TEST_CASE("input shapes are required, one per tensor input", "[torch]") {
 
 TEST_CASE("a file that is not TorchScript is an error, not a crash",
           "[torch]") {
-  auto m = importTorchFile(__FILE__, shapes({Shape{1}}));
+  llvm::SmallString<128> path;
+  int fd = -1;
+  REQUIRE(!llvm::sys::fs::createTemporaryFile("notscript", "pt", fd, path));
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << "def forward(self, x):\n    return x\n";
+  }
+  auto m = importTorchFile(path, shapes({Shape{1}}));
+  llvm::sys::fs::remove(path);
   REQUIRE(!m);
-  CHECK(llvm::toString(m.takeError()).find("not a loadable TorchScript "
-                                           "archive") != std::string::npos);
+  std::string msg = llvm::toString(m.takeError());
+  CHECK(msg.find(std::string(path.str()) +
+                 ": not a loadable TorchScript archive") != std::string::npos);
 }
 
 TEST_CASE("an in-place op whose input is read again is refused", "[torch]") {
