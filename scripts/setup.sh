@@ -14,6 +14,7 @@ PACKAGES=(
   python3-torch python3-torchvision python3-onnx python3-numpy python3-opencv
   libonnx-testdata nodejs npm ccache
   liblmdb-dev nlohmann-json3-dev libopencv-dev darknet dataset-fashion-mnist pybind11-dev
+  libtorch-dev
 )
 
 missing=()
