@@ -10,6 +10,7 @@
 #define ONNTC_IR_TENSOR_H
 
 #include "ir/Types.h"
+#include "support/Float16.h"
 
 #include "llvm/Support/Error.h"
 
@@ -83,12 +84,6 @@ private:
   Shape shape_;
   std::shared_ptr<Buffer> buf_;
 };
-
-/// IEEE half / bfloat16 conversions used by kernels and casts.
-uint16_t floatToHalf(float f);
-float halfToFloat(uint16_t h);
-uint16_t floatToBF16(float f);
-float bf16ToFloat(uint16_t b);
 
 } // namespace onntc
 

@@ -1,8 +1,9 @@
-//===- Commands.cpp - names and engine/opcode of commands
-//------------------===//
+//===- Commands.cpp - names and engine/opcode of commands -----------------===//
 #include "isa/Commands.h"
 
 #include "llvm/Support/ErrorHandling.h"
+
+#include <type_traits>
 
 namespace onntc {
 namespace isa {
@@ -39,62 +40,22 @@ llvm::StringRef reduceOpName(ReduceOp op) {
   return Names[unsigned(op)];
 }
 
-namespace {
-struct EngineOf {
-  Engine operator()(const GdmaMoveCmd &) const { return Engine::GDMA; }
-  Engine operator()(const GdmaFillCmd &) const { return Engine::GDMA; }
-  template <class T> Engine operator()(const T &) const { return Engine::BDC; }
-};
-struct OpcodeOf {
-  uint8_t operator()(const ConvCmd &) const { return uint8_t(BdcOpcode::Conv); }
-  uint8_t operator()(const MatMulCmd &) const {
-    return uint8_t(BdcOpcode::MatMul);
-  }
-  uint8_t operator()(const PoolCmd &) const { return uint8_t(BdcOpcode::Pool); }
-  uint8_t operator()(const BinaryCmd &) const {
-    return uint8_t(BdcOpcode::Binary);
-  }
-  uint8_t operator()(const UnaryCmd &) const {
-    return uint8_t(BdcOpcode::Unary);
-  }
-  uint8_t operator()(const ReduceCmd &) const {
-    return uint8_t(BdcOpcode::Reduce);
-  }
-  uint8_t operator()(const CopyCmd &) const { return uint8_t(BdcOpcode::Copy); }
-  uint8_t operator()(const FillCmd &) const { return uint8_t(BdcOpcode::Fill); }
-  uint8_t operator()(const CastCmd &) const { return uint8_t(BdcOpcode::Cast); }
-  uint8_t operator()(const RequantCmd &) const {
-    return uint8_t(BdcOpcode::Requant);
-  }
-  uint8_t operator()(const LutCmd &) const { return uint8_t(BdcOpcode::Lut); }
-  uint8_t operator()(const GdmaMoveCmd &) const {
-    return uint8_t(GdmaOpcode::Move);
-  }
-  uint8_t operator()(const GdmaFillCmd &) const {
-    return uint8_t(GdmaOpcode::Fill);
-  }
-};
-struct MnemonicOf {
-  const char *operator()(const ConvCmd &) const { return "conv"; }
-  const char *operator()(const MatMulCmd &) const { return "matmul"; }
-  const char *operator()(const PoolCmd &) const { return "pool"; }
-  const char *operator()(const BinaryCmd &) const { return "binary"; }
-  const char *operator()(const UnaryCmd &) const { return "unary"; }
-  const char *operator()(const ReduceCmd &) const { return "reduce"; }
-  const char *operator()(const CopyCmd &) const { return "copy"; }
-  const char *operator()(const FillCmd &) const { return "fill"; }
-  const char *operator()(const CastCmd &) const { return "cast"; }
-  const char *operator()(const RequantCmd &) const { return "requant"; }
-  const char *operator()(const LutCmd &) const { return "lut"; }
-  const char *operator()(const GdmaMoveCmd &) const { return "gdma.move"; }
-  const char *operator()(const GdmaFillCmd &) const { return "gdma.fill"; }
-};
-} // namespace
-
-Engine Command::engine() const { return std::visit(EngineOf(), body); }
-uint8_t Command::opcode() const { return std::visit(OpcodeOf(), body); }
+Engine Command::engine() const {
+  return std::visit(
+      [](const auto &b) { return CmdTraits<std::decay_t<decltype(b)>>::engine; },
+      body);
+}
+uint8_t Command::opcode() const {
+  return std::visit(
+      [](const auto &b) { return CmdTraits<std::decay_t<decltype(b)>>::opcode; },
+      body);
+}
 llvm::StringRef Command::mnemonic() const {
-  return std::visit(MnemonicOf(), body);
+  return std::visit(
+      [](const auto &b) {
+        return llvm::StringRef(CmdTraits<std::decay_t<decltype(b)>>::mnemonic);
+      },
+      body);
 }
 
 } // namespace isa

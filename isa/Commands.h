@@ -293,28 +293,51 @@ struct GdmaFillCmd {
   double value = 0;
 };
 
-/// Opcodes. Values are part of the descriptor format.
+/// Opcodes, one enum per engine, from isa/Commands.def. Values are part of
+/// the descriptor format.
+#define ISA_OPCODE_BDC(NAME, OPCODE) NAME = OPCODE,
+#define ISA_OPCODE_GDMA(NAME, OPCODE)
 enum class BdcOpcode : uint8_t {
-  Conv = 1,
-  MatMul,
-  Pool,
-  Binary,
-  Unary,
-  Reduce,
-  Copy,
-  Fill,
-  Cast,
-  Requant,
-  Lut,
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  ISA_OPCODE_##ENGINE(NAME, OPCODE)
+#include "isa/Commands.def"
 };
-enum class GdmaOpcode : uint8_t { Move = 1, Fill = 2 };
+#undef ISA_OPCODE_BDC
+#undef ISA_OPCODE_GDMA
+#define ISA_OPCODE_BDC(NAME, OPCODE)
+#define ISA_OPCODE_GDMA(NAME, OPCODE) NAME = OPCODE,
+enum class GdmaOpcode : uint8_t {
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  ISA_OPCODE_##ENGINE(NAME, OPCODE)
+#include "isa/Commands.def"
+};
+#undef ISA_OPCODE_BDC
+#undef ISA_OPCODE_GDMA
+
+/// Engine, opcode and mnemonic of a body type, from isa/Commands.def.
+template <class Body> struct CmdTraits;
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  template <> struct CmdTraits<NAME##Cmd> {                                    \
+    static constexpr Engine engine = Engine::ENGINE;                           \
+    static constexpr uint8_t opcode = OPCODE;                                  \
+    static constexpr const char *mnemonic = MNEMONIC;                          \
+  };
+#include "isa/Commands.def"
+
+namespace detail {
+template <class First, class... Rest> struct VariantOfRest {
+  using type = std::variant<Rest...>;
+};
+} // namespace detail
 
 /// A decoded command: header plus one body. The body type decides the
 /// engine and opcode.
 struct Command {
-  using Body = std::variant<ConvCmd, MatMulCmd, PoolCmd, BinaryCmd, UnaryCmd,
-                            ReduceCmd, CopyCmd, FillCmd, CastCmd, RequantCmd,
-                            LutCmd, GdmaMoveCmd, GdmaFillCmd>;
+  /// One alternative per row of isa/Commands.def, in its order.
+  using Body = detail::VariantOfRest<void
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC) , NAME##Cmd
+#include "isa/Commands.def"
+                                     >::type;
   CmdHeader hdr;
   Body body;
 
@@ -324,6 +347,12 @@ struct Command {
   /// Mnemonic, e.g. "conv", "gdma.move".
   llvm::StringRef mnemonic() const;
 };
+
+/// Calls f(NAME##Cmd()) once per command kind, in isa/Commands.def order.
+template <class F> void forEachCommandKind(F &&f) {
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC) f(NAME##Cmd());
+#include "isa/Commands.def"
+}
 
 } // namespace isa
 } // namespace onntc

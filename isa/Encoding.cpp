@@ -1,10 +1,10 @@
-//===- Encoding.cpp - descriptor encoder, decoder, disassembler
-//------------===//
+//===- Encoding.cpp - descriptor encoder, decoder, disassembler -----------===//
 //
 // Each body is described once by a visit function that names its fields in
-// byte order. Four visitors walk those lists: Writer (encode), Reader
-// (decode + validation), Printer (disassembly) and DocPrinter (the offset
-// tables of docs/isa.md).
+// byte order. Three visitors walk those lists: Codec (encode and decode +
+// validation, one template for both directions), Printer (disassembly) and
+// DocPrinter (the offset tables of docs/isa.md). The command kinds
+// themselves come from isa/Commands.def.
 //
 //===----------------------------------------------------------------------===//
 #include "isa/Encoding.h"
@@ -259,114 +259,105 @@ template <class V> void visitBody(V &v, GdmaFillCmd &c) {
 
 //===-- Visitors ----------------------------------------------------------===//
 
-/// Shared by the visitors that move bytes: keeps the running offset.
-struct Cursor {
+/// The encoder (Write = true) and the decoder (Write = false) in one: each
+/// field of the list moves between the struct and its little-endian bytes
+/// in the direction of the template, so the two directions cannot disagree
+/// on a width, an offset or a sign extension. Decoding also validates.
+template <bool Write> struct Codec {
+  using Bytes = std::conditional_t<Write, llvm::MutableArrayRef<uint8_t>,
+                                   ArrayRef<uint8_t>>;
+  Bytes buf;
   unsigned pos = kHeaderBytes;
   std::string err;
-  bool take(unsigned n, const FName &name) {
+  explicit Codec(Bytes b) : buf(b) {}
+
+  /// Stores the n low bytes of raw (Write) or loads raw from n bytes.
+  void move(uint64_t &raw, unsigned n) {
     if (pos + n > kCmdBytes) {
       // A field list longer than a descriptor is a bug in this file.
       assert(false && "command body exceeds the descriptor size");
-      return false;
+      return;
     }
-    (void)name;
-    return true;
-  }
-};
-
-struct Writer : Cursor {
-  llvm::MutableArrayRef<uint8_t> buf;
-  explicit Writer(llvm::MutableArrayRef<uint8_t> b) : buf(b) {}
-  void raw(uint64_t v, unsigned n, const FName &name) {
-    if (!take(n, name))
-      return;
-    for (unsigned i = 0; i < n; ++i)
-      buf[pos + i] = uint8_t(v >> (8 * i));
+    if constexpr (Write) {
+      for (unsigned i = 0; i < n; ++i)
+        buf[pos + i] = uint8_t(raw >> (8 * i));
+    } else {
+      raw = 0;
+      for (unsigned i = 0; i < n; ++i)
+        raw |= uint64_t(buf[pos + i]) << (8 * i);
+    }
     pos += n;
   }
-  void fail(const FName &name, const char *what) {
-    if (!err.empty())
-      return;
-    llvm::raw_string_ostream os(err);
-    name.print(os);
-    os << ": " << what;
-  }
-  void u8(FName n, uint8_t &v, bool = false) { raw(v, 1, n); }
-  void i8(FName n, int8_t &v, bool = false) { raw(uint8_t(v), 1, n); }
-  void u16(FName n, uint16_t &v, bool = false) { raw(v, 2, n); }
-  void u32(FName n, uint32_t &v, bool = false) { raw(v, 4, n); }
-  void addr32(FName n, uint32_t &v, bool = false) { raw(v, 4, n); }
-  void i32(FName n, int32_t &v, bool = false) { raw(uint32_t(v), 4, n); }
-  void st32(FName n, int64_t &v, bool = false) {
-    if (v < std::numeric_limits<int32_t>::min() ||
-        v > std::numeric_limits<int32_t>::max())
-      fail(n, "local stride does not fit in 32 bits");
-    raw(uint32_t(int32_t(v)), 4, n);
-  }
-  void i64(FName n, int64_t &v, bool = false) { raw(uint64_t(v), 8, n); }
-  void addr64(FName n, uint64_t &v, bool = false) { raw(v, 8, n); }
-  void f64(FName n, double &v, bool = false) {
-    uint64_t bits;
-    std::memcpy(&bits, &v, 8);
-    raw(bits, 8, n);
-  }
-  void flag(FName n, bool &v, bool = false) { raw(v ? 1 : 0, 1, n); }
-  template <class E, class NameFn> void en(FName n, E &v, unsigned, NameFn) {
-    raw(uint8_t(v), 1, n);
-  }
-};
-
-struct Reader : Cursor {
-  ArrayRef<uint8_t> buf;
-  explicit Reader(ArrayRef<uint8_t> b) : buf(b) {}
-  uint64_t raw(unsigned n, const FName &name) {
-    if (!take(n, name))
-      return 0;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; ++i)
-      v |= uint64_t(buf[pos + i]) << (8 * i);
-    pos += n;
-    return v;
+  /// An integer stored in n bytes as its two's complement: S is the stored
+  /// type (it decides the sign extension on reading), T the field's type.
+  template <class S, class T> void integer(T &v) {
+    using U = std::make_unsigned_t<S>;
+    uint64_t raw = Write ? uint64_t(U(S(v))) : 0;
+    move(raw, sizeof(S));
+    if constexpr (!Write)
+      v = T(S(U(raw)));
   }
   void fail(const FName &name, uint64_t value, const char *what) {
     if (!err.empty())
       return;
     llvm::raw_string_ostream os(err);
-    os << "field '";
-    name.print(os);
-    os << "' at byte " << pos - 1 << " has value " << value << ": " << what;
+    if constexpr (Write) {
+      (void)value;
+      name.print(os);
+      os << ": " << what;
+    } else {
+      os << "field '";
+      name.print(os);
+      os << "' at byte " << pos - 1 << " has value " << value << ": " << what;
+    }
   }
-  void u8(FName n, uint8_t &v, bool = false) { v = uint8_t(raw(1, n)); }
-  void i8(FName n, int8_t &v, bool = false) { v = int8_t(raw(1, n)); }
-  void u16(FName n, uint16_t &v, bool = false) { v = uint16_t(raw(2, n)); }
-  void u32(FName n, uint32_t &v, bool = false) { v = uint32_t(raw(4, n)); }
-  void addr32(FName n, uint32_t &v, bool = false) { v = uint32_t(raw(4, n)); }
-  void i32(FName n, int32_t &v, bool = false) { v = int32_t(raw(4, n)); }
+
+  void u8(FName, uint8_t &v, bool = false) { integer<uint8_t>(v); }
+  void i8(FName, int8_t &v, bool = false) { integer<int8_t>(v); }
+  void u16(FName, uint16_t &v, bool = false) { integer<uint16_t>(v); }
+  void u32(FName, uint32_t &v, bool = false) { integer<uint32_t>(v); }
+  void addr32(FName, uint32_t &v, bool = false) { integer<uint32_t>(v); }
+  void i32(FName, int32_t &v, bool = false) { integer<int32_t>(v); }
   void st32(FName n, int64_t &v, bool = false) {
-    v = int32_t(uint32_t(raw(4, n)));
+    if (Write && (v < std::numeric_limits<int32_t>::min() ||
+                  v > std::numeric_limits<int32_t>::max()))
+      fail(n, 0, "local stride does not fit in 32 bits");
+    integer<int32_t>(v);
   }
-  void i64(FName n, int64_t &v, bool = false) { v = int64_t(raw(8, n)); }
-  void addr64(FName n, uint64_t &v, bool = false) { v = raw(8, n); }
-  void f64(FName n, double &v, bool = false) {
-    uint64_t bits = raw(8, n);
-    std::memcpy(&v, &bits, 8);
+  void i64(FName, int64_t &v, bool = false) { integer<int64_t>(v); }
+  void addr64(FName, uint64_t &v, bool = false) { integer<uint64_t>(v); }
+  void f64(FName, double &v, bool = false) {
+    uint64_t bits = 0;
+    if (Write)
+      std::memcpy(&bits, &v, 8);
+    move(bits, 8);
+    if (!Write)
+      std::memcpy(&v, &bits, 8);
   }
   void flag(FName n, bool &v, bool = false) {
-    uint64_t r = raw(1, n);
-    if (r > 1)
-      fail(n, r, "a flag must be 0 or 1");
-    v = r != 0;
+    uint64_t raw = v ? 1 : 0;
+    move(raw, 1);
+    if constexpr (!Write) {
+      if (raw > 1)
+        fail(n, raw, "a flag must be 0 or 1");
+      v = raw != 0;
+    }
   }
   template <class E, class NameFn>
   void en(FName n, E &v, unsigned count, NameFn) {
-    uint64_t r = raw(1, n);
-    if (r >= count) {
-      fail(n, r, "not a known enumerator");
-      r = 0;
+    uint64_t raw = uint8_t(v);
+    move(raw, 1);
+    if constexpr (!Write) {
+      if (raw >= count) {
+        fail(n, raw, "not a known enumerator");
+        raw = 0;
+      }
+      v = E(raw);
     }
-    v = E(r);
   }
 };
+using Writer = Codec<true>;
+using Reader = Codec<false>;
 
 struct Printer {
   llvm::raw_ostream &os;
@@ -460,42 +451,13 @@ struct DocPrinter {
   }
 };
 
+/// An empty body for (engine, opcode), from isa/Commands.def.
 Command::Body makeBody(Engine e, uint8_t opcode, bool &ok) {
   ok = true;
-  if (e == Engine::GDMA) {
-    switch (opcode) {
-    case uint8_t(GdmaOpcode::Move):
-      return GdmaMoveCmd();
-    case uint8_t(GdmaOpcode::Fill):
-      return GdmaFillCmd();
-    }
-    ok = false;
-    return ConvCmd();
-  }
-  switch (opcode) {
-  case uint8_t(BdcOpcode::Conv):
-    return ConvCmd();
-  case uint8_t(BdcOpcode::MatMul):
-    return MatMulCmd();
-  case uint8_t(BdcOpcode::Pool):
-    return PoolCmd();
-  case uint8_t(BdcOpcode::Binary):
-    return BinaryCmd();
-  case uint8_t(BdcOpcode::Unary):
-    return UnaryCmd();
-  case uint8_t(BdcOpcode::Reduce):
-    return ReduceCmd();
-  case uint8_t(BdcOpcode::Copy):
-    return CopyCmd();
-  case uint8_t(BdcOpcode::Fill):
-    return FillCmd();
-  case uint8_t(BdcOpcode::Cast):
-    return CastCmd();
-  case uint8_t(BdcOpcode::Requant):
-    return RequantCmd();
-  case uint8_t(BdcOpcode::Lut):
-    return LutCmd();
-  }
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  if (e == Engine::ENGINE && opcode == OPCODE)                                 \
+    return NAME##Cmd();
+#include "isa/Commands.def"
   ok = false;
   return ConvCmd();
 }
@@ -657,25 +619,23 @@ Error disassembleStream(ArrayRef<uint8_t> bytes, uint32_t count,
 }
 
 void printFieldTables(llvm::raw_ostream &os) {
-  os << "Header (all commands):\n\n| offset | type | field |\n|---|---|---|\n"
+  os << "### Header\n\n| offset | type | field |\n|---|---|---|\n"
      << "| 0 | u8 | version (= " << unsigned(kIsaVersion) << ") |\n"
      << "| 1 | u8 enum: 0=bdc,1=gdma | engine |\n"
      << "| 2 | u8 | opcode |\n| 3 | u8 | reserved (0) |\n"
      << "| 4 | u32 (20 bits used) | cmd_id |\n"
      << "| 8 | u32 (20 bits used) | dep_id |\n| 12 | u32 | tag |\n";
-  Command::Body bodies[] = {
-      ConvCmd(),   MatMulCmd(),   PoolCmd(),    BinaryCmd(), UnaryCmd(),
-      ReduceCmd(), CopyCmd(),     FillCmd(),    CastCmd(),   RequantCmd(),
-      LutCmd(),    GdmaMoveCmd(), GdmaFillCmd()};
-  for (Command::Body &b : bodies) {
-    Command c{CmdHeader(), b};
-    os << "\n`" << c.mnemonic() << "` (engine " << engineName(c.engine())
-       << ", opcode " << unsigned(c.opcode())
-       << "):\n\n| offset | type | field |\n|---|---|---|\n";
+  forEachCommandKind([&](auto body) {
+    using B = decltype(body);
+    os << "\n### `" << CmdTraits<B>::mnemonic << "` (engine "
+       << engineName(CmdTraits<B>::engine) << ", opcode "
+       << unsigned(CmdTraits<B>::opcode)
+       << ")\n\n| offset | type | field |\n|---|---|---|\n";
     DocPrinter d{os};
-    std::visit([&](auto &x) { visitBody(d, x); }, b);
-    os << "\n(bytes " << d.pos << ".." << kCmdBytes - 1 << " reserved, zero)\n";
-  }
+    visitBody(d, body);
+    os << "\n(bytes " << d.pos << ".." << kCmdBytes - 1
+       << " reserved, zero)\n";
+  });
 }
 
 unsigned bodyBytes(const Command &cmd) {

@@ -1,6 +1,8 @@
 //===- Compare.cpp - reference data and output comparison -----------------===//
 #include "runtime/api/Compare.h"
 
+#include "support/Float16.h"
+
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -11,31 +13,6 @@
 
 using namespace onntc;
 using namespace onntc::runtime;
-
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {
-      // Subnormal: normalise.
-      int e = -1;
-      do {
-        ++e;
-        man <<= 1;
-      } while (!(man & 0x400));
-      bits = sign | uint32_t(127 - 15 - e) << 23 | (man & 0x3ff) << 13;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | man << 13;
-  } else {
-    bits = sign | (exp + 127 - 15) << 23 | man << 13;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 bool runtime::isFloatType(DType t) {
   return t == DType::F32 || t == DType::F16 || t == DType::BF16;

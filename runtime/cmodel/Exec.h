@@ -22,19 +22,11 @@ struct ExecContext {
   LocalMemory &lmem;
 };
 
-llvm::Error execConv(ExecContext &x, const isa::ConvCmd &c);
-llvm::Error execMatMul(ExecContext &x, const isa::MatMulCmd &c);
-llvm::Error execPool(ExecContext &x, const isa::PoolCmd &c);
-llvm::Error execBinary(ExecContext &x, const isa::BinaryCmd &c);
-llvm::Error execUnary(ExecContext &x, const isa::UnaryCmd &c);
-llvm::Error execReduce(ExecContext &x, const isa::ReduceCmd &c);
-llvm::Error execCopy(ExecContext &x, const isa::CopyCmd &c);
-llvm::Error execFill(ExecContext &x, const isa::FillCmd &c);
-llvm::Error execCast(ExecContext &x, const isa::CastCmd &c);
-llvm::Error execRequant(ExecContext &x, const isa::RequantCmd &c);
-llvm::Error execLut(ExecContext &x, const isa::LutCmd &c);
-llvm::Error execGdmaMove(ExecContext &x, const isa::GdmaMoveCmd &c);
-llvm::Error execGdmaFill(ExecContext &x, const isa::GdmaFillCmd &c);
+/// One exec function per row of isa/Commands.def: execConv, ...,
+/// execGdmaFill.
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  llvm::Error exec##NAME(ExecContext &x, const isa::NAME##Cmd &c);
+#include "isa/Commands.def"
 
 /// Dispatches on the command body.
 llvm::Error executeCommand(ExecContext &x, const isa::Command &cmd);

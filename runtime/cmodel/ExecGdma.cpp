@@ -130,19 +130,9 @@ Error execGdmaFill(ExecContext &x, const GdmaFillCmd &c) {
 namespace {
 struct Dispatch {
   ExecContext &x;
-  Error operator()(const ConvCmd &c) { return execConv(x, c); }
-  Error operator()(const MatMulCmd &c) { return execMatMul(x, c); }
-  Error operator()(const PoolCmd &c) { return execPool(x, c); }
-  Error operator()(const BinaryCmd &c) { return execBinary(x, c); }
-  Error operator()(const UnaryCmd &c) { return execUnary(x, c); }
-  Error operator()(const ReduceCmd &c) { return execReduce(x, c); }
-  Error operator()(const CopyCmd &c) { return execCopy(x, c); }
-  Error operator()(const FillCmd &c) { return execFill(x, c); }
-  Error operator()(const CastCmd &c) { return execCast(x, c); }
-  Error operator()(const RequantCmd &c) { return execRequant(x, c); }
-  Error operator()(const LutCmd &c) { return execLut(x, c); }
-  Error operator()(const GdmaMoveCmd &c) { return execGdmaMove(x, c); }
-  Error operator()(const GdmaFillCmd &c) { return execGdmaFill(x, c); }
+#define ISA_COMMAND(ENGINE, OPCODE, NAME, MNEMONIC)                            \
+  Error operator()(const NAME##Cmd &c) { return exec##NAME(x, c); }
+#include "isa/Commands.def"
 };
 } // namespace
 

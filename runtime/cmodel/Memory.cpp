@@ -3,6 +3,7 @@
 #include "runtime/cmodel/Memory.h"
 
 #include "isa/Requant.h"
+#include "support/Float16.h"
 #include "runtime/cmodel/Access.h"
 
 #include "llvm/Support/Format.h"
@@ -129,66 +130,6 @@ std::string GlobalMemory::describe() const {
 
 //===-- Element access ----------------------------------------------------===//
 
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h >> 15) << 31;
-  int exp = (h >> 10) & 0x1f;
-  uint32_t man = h & 0x3ff;
-  float v;
-  if (exp == 0)
-    v = std::ldexp(float(man), -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = std::ldexp(float(man | 0x400), exp - 25);
-  uint32_t bits;
-  std::memcpy(&bits, &v, 4);
-  bits |= sign;
-  std::memcpy(&v, &bits, 4);
-  return v;
-}
-
-static uint16_t floatToHalf(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  uint16_t sign = uint16_t((bits >> 16) & 0x8000);
-  float a = std::fabs(f);
-  if (std::isnan(f))
-    return sign | 0x7e00;
-  if (a >= 65520.0f)
-    return sign | 0x7c00;
-  if (a < std::ldexp(1.0f, -14)) {
-    // Subnormal: units of 2^-24, round half to even.
-    return sign | uint16_t(std::nearbyint(std::ldexp(a, 24)));
-  }
-  int e;
-  float m = std::frexp(a, &e); // a = m * 2^e, m in [0.5, 1)
-  uint32_t man = uint32_t(std::nearbyint(std::ldexp(m, 11))); // 11 bits
-  if (man == 2048) {
-    man = 1024;
-    ++e;
-  }
-  int exp = e - 1 + 15;
-  if (exp >= 31)
-    return sign | 0x7c00;
-  return sign | uint16_t(exp << 10) | uint16_t(man & 0x3ff);
-}
-
-static float bf16ToFloat(uint16_t h) {
-  uint32_t bits = uint32_t(h) << 16;
-  float v;
-  std::memcpy(&v, &bits, 4);
-  return v;
-}
-
-static uint16_t floatToBf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  if (std::isnan(f))
-    return uint16_t((bits >> 16) | 0x40);
-  uint32_t rounding = 0x7fff + ((bits >> 16) & 1);
-  return uint16_t((bits + rounding) >> 16);
-}
-
 template <class T> static T rd(const uint8_t *p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
@@ -267,7 +208,7 @@ void storeElement(uint8_t *p, DType t, double v) {
   case DType::F16:
     return wr<uint16_t>(p, floatToHalf(float(v)));
   case DType::BF16:
-    return wr<uint16_t>(p, floatToBf16(float(v)));
+    return wr<uint16_t>(p, floatToBF16(float(v)));
   case DType::I8:
   case DType::U8:
   case DType::I16:

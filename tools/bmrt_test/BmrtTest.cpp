@@ -11,6 +11,7 @@
 #include "runtime/api/Compare.h"
 #include "runtime/api/Runtime.h"
 
+#include "CLI/CLI.hpp"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -21,7 +22,6 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
-#include <getopt.h>
 #include <optional>
 
 using namespace onntc;
@@ -89,8 +89,8 @@ void usage(const char *prog) {
       prog);
 }
 
-bool parseInt(const char *s, int &out) {
-  return !llvm::StringRef(s).trim().getAsInteger(10, out);
+bool parseInt(llvm::StringRef s, int &out) {
+  return !s.trim().getAsInteger(10, out);
 }
 
 /// "[1,3,224,224],[1,10]" -> shapes.
@@ -123,122 +123,109 @@ std::optional<std::vector<Shape>> parseShapes(llvm::StringRef text) {
   return r;
 }
 
-/// Parses argv; returns an exit code when the program should stop.
+/// Parses argv with CLI11 in the SDK's getopt_long spellings (`--opt=v`,
+/// `--opt v`, the short forms -d -a -c -l -i -h); values are checked here so
+/// that a bad one names its flag. Returns an exit code when the program
+/// should stop.
 std::optional<int> parseOptions(int argc, char **argv, Options &o) {
-  enum {
-    kBModel = 256,
-    kAccF,
-    kAccI,
-    kCalc,
-    kNetIdx,
-    kStageIdx,
-    kShapes,
-    kExport,
-    kVersion,
-    kCheckMem,
-  };
-  static const struct option longOpts[] = {
-      {"context_dir", required_argument, nullptr, 'd'},
-      {"append_dir", required_argument, nullptr, 'a'},
-      {"bmodel", required_argument, nullptr, kBModel},
-      {"compare", required_argument, nullptr, 'c'},
-      {"accuracy_f", required_argument, nullptr, kAccF},
-      {"accuracy_i", required_argument, nullptr, kAccI},
-      {"loopnum", required_argument, nullptr, 'l'},
-      {"calculate_times", required_argument, nullptr, kCalc},
-      {"net_idx", required_argument, nullptr, kNetIdx},
-      {"stage_idx", required_argument, nullptr, kStageIdx},
-      {"shapes", required_argument, nullptr, kShapes},
-      {"export_output", no_argument, nullptr, kExport},
-      {"check_mem", no_argument, nullptr, kCheckMem},
-      {"devid", required_argument, nullptr, 'i'},
-      {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, kVersion},
-      {nullptr, 0, nullptr, 0}};
-  auto bad = [&](const char *opt, const char *val) {
-    std::fprintf(stderr, "bmrt_test: invalid value '%s' for --%s\n", val, opt);
+  CLI::App app{"bmrt_test"};
+  app.set_help_flag();
+  // Like getopt: a repeated option keeps its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> dirs, appended;
+  std::string compare, accF, accI, loopnum, calc, netIdx, stageIdx, shapes,
+      devid;
+  bool help = false, version = false;
+  app.add_option("-d,--context_dir", dirs)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  app.add_option("-a,--append_dir", appended)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  app.add_option("--bmodel", o.bmodel);
+  app.add_option("-c,--compare", compare);
+  app.add_option("--accuracy_f", accF);
+  app.add_option("--accuracy_i", accI);
+  app.add_option("-l,--loopnum", loopnum);
+  app.add_option("--calculate_times", calc);
+  app.add_option("--net_idx", netIdx);
+  app.add_option("--stage_idx", stageIdx);
+  app.add_option("--shapes", shapes);
+  app.add_flag("--export_output", o.exportOutput);
+  app.add_flag("--check_mem", o.checkMem);
+  app.add_option("-i,--devid", devid);
+  app.add_flag("-h,--help", help);
+  app.add_flag("--version", version);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ExtrasError &) {
+    std::vector<std::string> rest = app.remaining();
+    std::string first = rest.empty() ? "" : rest.front();
+    if (llvm::StringRef(first).startswith("-")) {
+      std::fprintf(stderr, "%s: unrecognized option '%s'\n", argv[0],
+                   first.c_str());
+      usage(argv[0]);
+    } else {
+      std::fprintf(stderr, "bmrt_test: unexpected argument '%s'\n",
+                   first.c_str());
+    }
     return 2;
-  };
-  opterr = 1;
-  int c;
-  while ((c = getopt_long(argc, argv, "d:a:c:l:i:h", longOpts, nullptr)) !=
-         -1) {
-    switch (c) {
-    case 'd':
-      o.contextDirs.insert(o.contextDirs.begin(), optarg);
-      break;
-    case 'a':
-      o.contextDirs.push_back(optarg);
-      break;
-    case kBModel:
-      o.bmodel = optarg;
-      break;
-    case 'c': {
-      int v;
-      if (!parseInt(optarg, v) || (v != 0 && v != 1))
-        return bad("compare", optarg);
-      o.compare = v != 0;
-      break;
-    }
-    case kAccF: {
-      double v;
-      if (llvm::StringRef(optarg).trim().getAsDouble(v) || v < 0)
-        return bad("accuracy_f", optarg);
-      o.tol.f = float(v);
-      break;
-    }
-    case kAccI:
-      if (!parseInt(optarg, o.tol.i) || o.tol.i < 0)
-        return bad("accuracy_i", optarg);
-      break;
-    case 'l':
-      if (!parseInt(optarg, o.loopnum) || o.loopnum < 1)
-        return bad("loopnum", optarg);
-      break;
-    case kCalc:
-      if (!parseInt(optarg, o.calculateTimes) || o.calculateTimes < 1)
-        return bad("calculate_times", optarg);
-      break;
-    case kNetIdx:
-      if (!parseInt(optarg, o.netIdx) || o.netIdx < 0)
-        return bad("net_idx", optarg);
-      break;
-    case kStageIdx:
-      if (!parseInt(optarg, o.stageIdx) || o.stageIdx < 0)
-        return bad("stage_idx", optarg);
-      break;
-    case kShapes:
-      o.shapes = parseShapes(optarg);
-      if (!o.shapes)
-        return bad("shapes", optarg);
-      break;
-    case kExport:
-      o.exportOutput = true;
-      break;
-    case kCheckMem:
-      o.checkMem = true;
-      break;
-    case 'i': {
-      int v;
-      if (!parseInt(optarg, v) || v != 0)
-        return bad("devid", optarg);
-      break;
-    }
-    case 'h':
-      usage(argv[0]);
-      return 0;
-    case kVersion:
-      std::printf("bmrt_test version: %s (OpenNNTC, simulated device)\n",
-                  ONNTC_VERSION);
-      return 0;
-    default:
-      usage(argv[0]);
-      return 2;
-    }
+  } catch (const CLI::ParseError &e) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
+    usage(argv[0]);
+    return 2;
   }
-  if (optind < argc) {
-    std::fprintf(stderr, "bmrt_test: unexpected argument '%s'\n", argv[optind]);
+  if (help) {
+    usage(argv[0]);
+    return 0;
+  }
+  if (version) {
+    std::printf("bmrt_test version: %s (OpenNNTC, simulated device)\n",
+                ONNTC_VERSION);
+    return 0;
+  }
+  auto bad = [&](const char *opt, const std::string &val) {
+    std::fprintf(stderr, "bmrt_test: invalid value '%s' for --%s\n",
+                 val.c_str(), opt);
     return 2;
+  };
+  // As with getopt: each -d goes in front, each -a at the back.
+  o.contextDirs.assign(dirs.rbegin(), dirs.rend());
+  o.contextDirs.insert(o.contextDirs.end(), appended.begin(), appended.end());
+  auto given = [&](const char *name) { return app.count(name) > 0; };
+  if (given("--compare")) {
+    int v;
+    if (!parseInt(compare, v) || (v != 0 && v != 1))
+      return bad("compare", compare);
+    o.compare = v != 0;
+  }
+  if (given("--accuracy_f")) {
+    double v;
+    if (llvm::StringRef(accF).trim().getAsDouble(v) || v < 0)
+      return bad("accuracy_f", accF);
+    o.tol.f = float(v);
+  }
+  if (given("--accuracy_i") && (!parseInt(accI, o.tol.i) || o.tol.i < 0))
+    return bad("accuracy_i", accI);
+  if (given("--loopnum") && (!parseInt(loopnum, o.loopnum) || o.loopnum < 1))
+    return bad("loopnum", loopnum);
+  if (given("--calculate_times") &&
+      (!parseInt(calc, o.calculateTimes) || o.calculateTimes < 1))
+    return bad("calculate_times", calc);
+  if (given("--net_idx") && (!parseInt(netIdx, o.netIdx) || o.netIdx < 0))
+    return bad("net_idx", netIdx);
+  if (given("--stage_idx") &&
+      (!parseInt(stageIdx, o.stageIdx) || o.stageIdx < 0))
+    return bad("stage_idx", stageIdx);
+  if (given("--shapes")) {
+    o.shapes = parseShapes(shapes);
+    if (!o.shapes)
+      return bad("shapes", shapes);
+  }
+  if (given("--devid")) {
+    int v;
+    if (!parseInt(devid, v) || v != 0)
+      return bad("devid", devid);
   }
   if (o.contextDirs.empty() == o.bmodel.empty()) {
     std::fprintf(stderr, "bmrt_test: give either --context_dir or --bmodel "

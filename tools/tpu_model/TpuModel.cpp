@@ -1,15 +1,16 @@
-//===- TpuModel.cpp - inspect and rearrange .bmodel files
-//------------------===//
+//===- TpuModel.cpp - inspect and rearrange .bmodel files -----------------===//
 //
 // Accepts the SDK's `tpu_model` command lines (`--info file`, `--combine a b
-// -o out`, ...). All the work is in bmodel (BModelOps.h); this file
-// parses arguments, checks that no output replaces an input and prints.
+// -o out`, ...) through CLI11. All the work is in bmodel (BModelOps.h);
+// this file parses arguments, checks that no output replaces an input and
+// prints.
 //
 //===----------------------------------------------------------------------===//
 #include "bmodel/BModel.h"
 #include "bmodel/BModelOps.h"
 #include "bmodel/BModelWriter.h"
 
+#include "CLI/CLI.hpp"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -270,29 +271,85 @@ Error runDump(const Args &a) {
   return Error::success();
 }
 
+/// The operations; each takes its files as the values of its option.
+const char *const kOperations[] = {"--info",    "--print",   "--weight",
+                                   "--extract", "--combine", "--combine_dir",
+                                   "--dump"};
+
+/// Parses the SDK's command line with CLI11. Each operation is an option
+/// taking any number of values (its files; the operation checks the count,
+/// so `--info` alone says what it needs); -o and --fixed_time may come
+/// anywhere. The SDK's single-dash `-fixed_time` is accepted too. Returns
+/// an empty op when none is given.
 Expected<Args> parseArgs(int argc, char **argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    llvm::StringRef arg = argv[i];
-    if (arg == "--fixed_time" || arg == "-fixed_time") {
-      if (i + 1 >= argc)
-        return fail("--fixed_time needs a time string");
-      a.write.fixedTime = std::string(argv[++i]);
-    } else if (arg.startswith("--fixed_time=")) {
-      a.write.fixedTime = arg.drop_front(strlen("--fixed_time=")).str();
-    } else if (arg == "-o") {
-      if (i + 1 >= argc)
-        return fail("-o needs a file or folder name");
-      a.output = argv[++i];
-      a.hasOutput = true;
-    } else if (arg.startswith("-") && a.op.empty()) {
-      a.op = arg.str();
-    } else if (arg.startswith("--") && arg.size() > 2) {
-      return fail("unknown option '" + arg + "' (see tpu_model --help)");
-    } else {
-      a.files.push_back(arg.str());
-    }
+  std::vector<std::string> args;
+  for (int i = argc - 1; i > 0; --i) {
+    std::string arg = argv[i];
+    if (arg == "-fixed_time" || llvm::StringRef(arg).startswith("-fixed_time="))
+      arg = "-" + arg;
+    args.push_back(arg); // CLI11 takes the arguments in reverse order
   }
+  Args a;
+  CLI::App app{"tpu_model"};
+  app.set_help_flag();
+  // Like getopt: a repeated option keeps its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.allow_extras(false);
+  std::vector<std::vector<std::string>> values(std::size(kOperations));
+  std::vector<CLI::Option *> ops;
+  for (size_t i = 0; i < std::size(kOperations); ++i)
+    ops.push_back(app.add_option(kOperations[i], values[i])
+                      ->expected(0, CLI::detail::expected_max_vector_size)
+                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                      ->allow_extra_args());
+  bool help = false, version = false;
+  app.add_flag("--help,-h", help);
+  app.add_flag("--version", version);
+  CLI::Option *out = app.add_option("-o", a.output);
+  std::string fixedTime;
+  CLI::Option *fixed = app.add_option("--fixed_time", fixedTime);
+  try {
+    app.parse(args);
+  } catch (const CLI::ExtrasError &) {
+    // The first argument CLI11 did not take names the problem.
+    std::vector<std::string> rest = app.remaining();
+    llvm::StringRef first = rest.empty() ? "" : llvm::StringRef(rest.front());
+    bool anyOp = help || version;
+    for (CLI::Option *o : ops)
+      anyOp |= o->count() > 0;
+    if (!anyOp && first.startswith("-"))
+      return fail("unknown operation '" + first + "' (see tpu_model --help)");
+    if (first.startswith("--"))
+      return fail("unknown option '" + first + "' (see tpu_model --help)");
+    if (!anyOp)
+      return a; // files without an operation: the usage text
+    return fail("unexpected argument '" + first + "' (see tpu_model --help)");
+  } catch (const CLI::ParseError &e) {
+    return fail(std::string(e.what()) + " (see tpu_model --help)");
+  }
+  a.hasOutput = out->count() > 0;
+  if (fixed->count())
+    a.write.fixedTime = fixedTime;
+  std::vector<std::string> given;
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (ops[i]->count()) {
+      given.push_back(kOperations[i]);
+      a.op = kOperations[i];
+      a.files = values[i];
+      // An operation given without values reads as one empty value.
+      if (a.files.size() == 1 && a.files[0].empty())
+        a.files.clear();
+    }
+  if (help)
+    given.push_back("--help");
+  if (version)
+    given.push_back("--version");
+  if (given.size() > 1)
+    return fail("give one operation, not " + llvm::join(given, " and "));
+  if (help)
+    a.op = "--help";
+  else if (version)
+    a.op = "--version";
   return a;
 }
 
@@ -306,7 +363,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   const std::string &op = args->op;
-  if (op.empty() || op == "--help" || op == "-h") {
+  if (op.empty() || op == "--help") {
     (op.empty() ? llvm::errs() : llvm::outs()) << kUsage;
     return op.empty() ? 1 : 0;
   }
@@ -334,10 +391,8 @@ int main(int argc, char **argv) {
     err = runCombine(*args);
   else if (op == "--combine_dir")
     err = runCombineDir(*args);
-  else if (op == "--dump")
-    err = runDump(*args);
   else
-    err = fail("unknown operation '" + op + "' (see tpu_model --help)");
+    err = runDump(*args);
   if (err) {
     llvm::outs().flush();
     llvm::errs() << "tpu_model: error: " << llvm::toString(std::move(err))
