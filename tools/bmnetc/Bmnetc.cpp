@@ -8,62 +8,33 @@
 // Flags follow the SDK's bmnetc (also `-opt=2` single-dash spellings).
 //
 //===----------------------------------------------------------------------===//
+#include "driver/ToolMain.h"
 #include "frontends/caffe/CaffeImporter.h"
-#include "driver/CompileDriver.h"
-#include "driver/SdkFlags.h"
-
-#include "llvm/Support/raw_ostream.h"
-
-#include <CLI/CLI.hpp>
 
 using namespace onntc;
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
-  CLI::App app{"bmnetc: compile a Caffe model (.prototxt + .caffemodel) for "
-               "a Sophon-class TPU"};
-  SdkFlagValues flags;
-  bool listOps = false;
-  addSdkFlags(app, flags, /*withWeight=*/true);
-  app.add_flag("--list_ops", listOps, "print the supported Caffe layers and exit");
-  std::vector<const char *> cargs;
-  for (const std::string &a : args)
-    cargs.push_back(a.c_str());
-  try {
-    app.parse(int(cargs.size()), cargs.data());
-  } catch (const CLI::ParseError &e) {
-    return app.exit(e);
-  }
-
-  if (listOps) {
+  FrontendTool tool;
+  tool.name = "bmnetc";
+  tool.description =
+      "bmnetc: compile a Caffe model (.prototxt + .caffemodel) for "
+      "a Sophon-class TPU";
+  tool.withWeight = true;
+  tool.missingInputs = "--model (the .prototxt) is required (see --help)";
+  tool.listOpsHelp = "print the supported Caffe layers and exit";
+  tool.listOps = [](llvm::raw_ostream &os) {
     std::vector<CaffeLayerDesc> layers = supportedCaffeLayers();
-    llvm::outs() << layers.size() << " supported Caffe layer types:\n";
+    os << layers.size() << " supported Caffe layer types:\n";
     for (const CaffeLayerDesc &l : layers)
-      llvm::outs() << "  " << l.type << ": " << l.irForm << "\n";
-    return 0;
-  }
-  if (flags.model.empty()) {
-    llvm::errs() << "bmnetc: error: --model (the .prototxt) is required (see "
-                    "--help)\n";
-    return 1;
-  }
-  auto opts = makeFrontendOptions(flags);
-  if (!opts) {
-    llvm::errs() << "bmnetc: error: " << llvm::toString(opts.takeError())
-                 << "\n";
-    return 1;
-  }
-  auto import = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
-    CaffeImportOptions io;
-    io.shapes = opts->shapes;
-    io.inputNames = opts->inputNames;
-    io.outputNames = opts->outputNames;
-    return importCaffeFiles(opts->model, opts->weight, io);
+      os << "  " << l.type << ": " << l.irForm << "\n";
   };
-  if (llvm::Error e = runCompile(*opts, "bmnetc", import, llvm::outs())) {
-    llvm::outs().flush();
-    llvm::errs() << "bmnetc: error: " << llvm::toString(std::move(e)) << "\n";
-    return 1;
-  }
-  return 0;
+  tool.import =
+      [](const FrontendOptions &o) -> llvm::Expected<std::unique_ptr<Module>> {
+    CaffeImportOptions io;
+    io.shapes = o.shapes;
+    io.inputNames = o.inputNames;
+    io.outputNames = o.outputNames;
+    return importCaffeFiles(o.model, o.weight, io);
+  };
+  return runFrontendTool(argc, argv, tool);
 }

@@ -8,62 +8,35 @@
 // Flags follow the SDK's bmnetm (also `-opt=2` single-dash spellings).
 //
 //===----------------------------------------------------------------------===//
-#include "driver/CompileDriver.h"
-#include "driver/SdkFlags.h"
+#include "driver/ToolMain.h"
 #include "frontends/mxnet/MxnetImporter.h"
-
-#include "llvm/Support/raw_ostream.h"
-
-#include <CLI/CLI.hpp>
 
 using namespace onntc;
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
-  CLI::App app{"bmnetm: compile an MXNet model (-symbol.json + .params) for "
-               "a Sophon-class TPU"};
-  SdkFlagValues flags;
-  bool listOps = false;
-  addSdkFlags(app, flags, /*withWeight=*/true);
-  app.add_flag("--list_ops", listOps, "print the supported MXNet ops and exit");
-  std::vector<const char *> cargs;
-  for (const std::string &a : args)
-    cargs.push_back(a.c_str());
-  try {
-    app.parse(int(cargs.size()), cargs.data());
-  } catch (const CLI::ParseError &e) {
-    return app.exit(e);
-  }
-
-  if (listOps) {
+  FrontendTool tool;
+  tool.name = "bmnetm";
+  tool.description =
+      "bmnetm: compile an MXNet model (-symbol.json + .params) for "
+      "a Sophon-class TPU";
+  tool.withWeight = true;
+  tool.requireWeight = true;
+  tool.missingInputs = "--model (the -symbol.json) and --weight (the .params) "
+                       "are required (see --help)";
+  tool.listOpsHelp = "print the supported MXNet ops and exit";
+  tool.listOps = [](llvm::raw_ostream &os) {
     std::vector<llvm::StringRef> ops = supportedMxnetOps();
-    llvm::outs() << ops.size() << " supported MXNet ops:\n";
+    os << ops.size() << " supported MXNet ops:\n";
     for (llvm::StringRef op : ops)
-      llvm::outs() << "  " << op << "\n";
-    return 0;
-  }
-  if (flags.model.empty() || flags.weight.empty()) {
-    llvm::errs() << "bmnetm: error: --model (the -symbol.json) and --weight "
-                    "(the .params) are required (see --help)\n";
-    return 1;
-  }
-  auto opts = makeFrontendOptions(flags);
-  if (!opts) {
-    llvm::errs() << "bmnetm: error: " << llvm::toString(opts.takeError())
-                 << "\n";
-    return 1;
-  }
-  auto import = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
-    MxnetImportOptions io;
-    io.shapes = opts->shapes;
-    io.inputNames = opts->inputNames;
-    io.outputNames = opts->outputNames;
-    return importMxnetFiles(opts->model, opts->weight, io);
+      os << "  " << op << "\n";
   };
-  if (llvm::Error e = runCompile(*opts, "bmnetm", import, llvm::outs())) {
-    llvm::outs().flush();
-    llvm::errs() << "bmnetm: error: " << llvm::toString(std::move(e)) << "\n";
-    return 1;
-  }
-  return 0;
+  tool.import =
+      [](const FrontendOptions &o) -> llvm::Expected<std::unique_ptr<Module>> {
+    MxnetImportOptions io;
+    io.shapes = o.shapes;
+    io.inputNames = o.inputNames;
+    io.outputNames = o.outputNames;
+    return importMxnetFiles(o.model, o.weight, io);
+  };
+  return runFrontendTool(argc, argv, tool);
 }

@@ -102,8 +102,8 @@ llvm::Error run(const std::string &model, const std::string &shapesText,
     std::error_code ec;
     llvm::raw_fd_ostream os(outRef, ec);
     if (ec)
-      return llvm::createStringError(ec, "cannot write '%s': %s", outRef.c_str(),
-                                     ec.message().c_str());
+      return llvm::createStringError(ec, "cannot write '%s': %s",
+                                     outRef.c_str(), ec.message().c_str());
     os << bytes;
   }
 
@@ -130,14 +130,16 @@ int main(int argc, char **argv) {
   std::string outRef;
   app.add_option("--model", model, "the ONNX model")->required();
   app.add_option("--shapes", shapes, "input shapes, as for bmneto");
-  app.add_option("--test_input", testInput, ".npy/.npz input (default: random)");
+  app.add_option("--test_input", testInput,
+                 ".npy/.npz input (default: random)");
   app.add_option("--runs", runs, "timed interpreter runs (default 5)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--threads", threads, "kernel threads (0: all cores)");
   app.add_option("--out_ref", outRef, "write the outputs as raw ref data here");
   CLI11_PARSE(app, argc, argv);
   if (llvm::Error e = run(model, shapes, testInput, runs, threads, outRef)) {
-    llvm::errs() << "bmneto_bench: error: " << llvm::toString(std::move(e)) << "\n";
+    llvm::errs() << "bmneto_bench: error: " << llvm::toString(std::move(e))
+                 << "\n";
     return 1;
   }
   return 0;

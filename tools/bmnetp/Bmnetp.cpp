@@ -10,68 +10,40 @@
 // shapes, so --shapes is required.
 //
 //===----------------------------------------------------------------------===//
-#include "driver/CompileDriver.h"
-#include "driver/SdkFlags.h"
+#include "driver/ToolMain.h"
 #include "frontends/torch/TorchImporter.h"
-
-#include "llvm/Support/raw_ostream.h"
-
-#include <CLI/CLI.hpp>
 
 using namespace onntc;
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
-  CLI::App app{"bmnetp: compile a PyTorch TorchScript model (.pt) for a "
-               "Sophon-class TPU"};
-  SdkFlagValues flags;
-  bool listOps = false;
-  addSdkFlags(app, flags, /*withWeight=*/false);
-  app.add_flag("--list_ops", listOps,
-               "print the supported TorchScript node kinds and exit");
-  std::vector<const char *> cargs;
-  for (const std::string &a : args)
-    cargs.push_back(a.c_str());
-  try {
-    app.parse(int(cargs.size()), cargs.data());
-  } catch (const CLI::ParseError &e) {
-    return app.exit(e);
-  }
-
-  if (listOps) {
+  FrontendTool tool;
+  tool.name = "bmnetp";
+  tool.description = "bmnetp: compile a PyTorch TorchScript model (.pt) for a "
+                     "Sophon-class TPU";
+  tool.missingInputs = "--model is required (see --help)";
+  tool.listOpsHelp = "print the supported TorchScript node kinds and exit";
+  tool.listOps = [](llvm::raw_ostream &os) {
     std::vector<llvm::StringRef> ops = supportedTorchOps();
-    llvm::outs() << ops.size() << " supported TorchScript node kinds:\n";
+    os << ops.size() << " supported TorchScript node kinds:\n";
     for (llvm::StringRef op : ops)
-      llvm::outs() << "  " << op << "\n";
-    return 0;
-  }
-  if (flags.model.empty()) {
-    llvm::errs() << "bmnetp: error: --model is required (see --help)\n";
-    return 1;
-  }
-  auto opts = makeFrontendOptions(flags);
-  if (!opts) {
-    llvm::errs() << "bmnetp: error: " << llvm::toString(opts.takeError())
-                 << "\n";
-    return 1;
-  }
-  if (opts->shapes.empty()) {
-    llvm::errs() << "bmnetp: error: " << opts->model
-                 << ": --shapes is required: TorchScript carries no input "
-                    "shapes (e.g. --shapes=[1,3,224,224])\n";
-    return 1;
-  }
-  auto import = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
-    TorchImportOptions io;
-    io.shapes = opts->shapes;
-    io.inputNames = opts->inputNames;
-    io.outputNames = opts->outputNames;
-    return importTorchFile(opts->model, io);
+      os << "  " << op << "\n";
   };
-  if (llvm::Error e = runCompile(*opts, "bmnetp", import, llvm::outs())) {
-    llvm::outs().flush();
-    llvm::errs() << "bmnetp: error: " << llvm::toString(std::move(e)) << "\n";
-    return 1;
-  }
-  return 0;
+  tool.check = [](const FrontendOptions &o) -> llvm::Error {
+    if (!o.shapes.empty())
+      return llvm::Error::success();
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s: --shapes is required: TorchScript carries no input shapes "
+        "(e.g. --shapes=[1,3,224,224])",
+        o.model.c_str());
+  };
+  tool.import =
+      [](const FrontendOptions &o) -> llvm::Expected<std::unique_ptr<Module>> {
+    TorchImportOptions io;
+    io.shapes = o.shapes;
+    io.inputNames = o.inputNames;
+    io.outputNames = o.outputNames;
+    return importTorchFile(o.model, io);
+  };
+  return runFrontendTool(argc, argv, tool);
 }

@@ -11,62 +11,32 @@
 // are too.
 //
 //===----------------------------------------------------------------------===//
-#include "driver/CompileDriver.h"
-#include "driver/SdkFlags.h"
+#include "driver/ToolMain.h"
 #include "frontends/tensorflow/TfImporter.h"
-
-#include "llvm/Support/raw_ostream.h"
-
-#include <CLI/CLI.hpp>
 
 using namespace onntc;
 
 int main(int argc, char **argv) {
-  std::vector<std::string> args = normalizeSdkArgs(argc, argv);
-  CLI::App app{"bmnett: compile a frozen TensorFlow GraphDef (.pb, .pbtxt) "
-               "for a Sophon-class TPU"};
-  SdkFlagValues flags;
-  bool listOps = false;
-  addSdkFlags(app, flags, /*withWeight=*/false);
-  app.add_flag("--list_ops", listOps,
-               "print the supported TensorFlow ops and exit");
-  std::vector<const char *> cargs;
-  for (const std::string &a : args)
-    cargs.push_back(a.c_str());
-  try {
-    app.parse(int(cargs.size()), cargs.data());
-  } catch (const CLI::ParseError &e) {
-    return app.exit(e);
-  }
-
-  if (listOps) {
+  FrontendTool tool;
+  tool.name = "bmnett";
+  tool.description =
+      "bmnett: compile a frozen TensorFlow GraphDef (.pb, .pbtxt) "
+      "for a Sophon-class TPU";
+  tool.missingInputs = "--model is required (see --help)";
+  tool.listOpsHelp = "print the supported TensorFlow ops and exit";
+  tool.listOps = [](llvm::raw_ostream &os) {
     std::vector<TfOpDesc> ops = supportedTfOps();
-    llvm::outs() << ops.size() << " supported TensorFlow ops:\n";
+    os << ops.size() << " supported TensorFlow ops:\n";
     for (const TfOpDesc &op : ops)
-      llvm::outs() << "  " << op.name << ": " << op.note << "\n";
-    return 0;
-  }
-  if (flags.model.empty()) {
-    llvm::errs() << "bmnett: error: --model is required (see --help)\n";
-    return 1;
-  }
-  auto opts = makeFrontendOptions(flags);
-  if (!opts) {
-    llvm::errs() << "bmnett: error: " << llvm::toString(opts.takeError())
-                 << "\n";
-    return 1;
-  }
-  auto import = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
-    TfImportOptions io;
-    io.shapes = opts->shapes;
-    io.inputNames = opts->inputNames;
-    io.outputNames = opts->outputNames;
-    return importTfFile(opts->model, io);
+      os << "  " << op.name << ": " << op.note << "\n";
   };
-  if (llvm::Error e = runCompile(*opts, "bmnett", import, llvm::outs())) {
-    llvm::outs().flush();
-    llvm::errs() << "bmnett: error: " << llvm::toString(std::move(e)) << "\n";
-    return 1;
-  }
-  return 0;
+  tool.import =
+      [](const FrontendOptions &o) -> llvm::Expected<std::unique_ptr<Module>> {
+    TfImportOptions io;
+    io.shapes = o.shapes;
+    io.inputNames = o.inputNames;
+    io.outputNames = o.outputNames;
+    return importTfFile(o.model, io);
+  };
+  return runFrontendTool(argc, argv, tool);
 }
