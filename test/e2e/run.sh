@@ -108,21 +108,28 @@ known_reason() {
 # The op types a listed model's error must name (its ops=A,B,C field), or nothing.
 known_ops() {
   grep -v '^\s*#' "$HERE/known_failures.txt" |
-    awk -v m="$1" '$1 == m { for (i = 2; i <= NF && $i != "#"; ++i) if ($i ~ /^ops=/) { print substr($i, 5); exit } }'
+    awk -v m="$1" '$1 == m { out = ""
+      for (i = 2; i <= NF && $i != "#"; ++i)
+        if ($i ~ /^(ops|checks)=/) out = out (out == "" ? "" : " ") $i
+      print out; exit }'
 }
-# The op types bmneto's lowering error reports as unsupported, comma-separated
-# in its (sorted) order; empty when the log has no such error, or when the
-# error also lists nodes that fail for another reason (a row's check).
+# What bmneto's lowering error reports, as "ops=A,B[ checks=C,D]": ops= the
+# op types it lists as having no lowering (in its sorted order), checks= the
+# op types of the listed nodes that have a lowering row whose check refused
+# them (sorted). Empty when the log has no such error or its node count does
+# not add up.
 lowering_ops() {
-  local log="$1" ops n nl
+  local log="$1" ops n total nl checks
   ops=$(sed -n 's/.*node(s) cannot be lowered to [A-Z0-9]* (unsupported op types: \([^)]*\)).*/\1/p' "$log" | head -1)
   [ -n "$ops" ] || return 0
-  # Every listed node must fail for lack of a lowering, not a row's check:
-  # the error's node count equals its "no backend lowering" lines.
   n=$(sed -n 's/.*[^0-9]\([0-9][0-9]*\) node(s) cannot be lowered to .*/\1/p' "$log" | head -1)
+  total=$(grep -c "^  .*node '.*' ([A-Za-z0-9]*): " "$log")
   nl=$(grep -c "): no backend lowering for this op" "$log")
-  [ "$n" = "$nl" ] || return 0
-  echo "$ops" | tr ' ' ','
+  [ "$n" = "$total" ] || return 0
+  checks=$(grep "^  .*node '.*' ([A-Za-z0-9]*): " "$log" | grep -v "): no backend lowering for this op" |
+           sed -n "s/.*node '.*' (\([A-Za-z0-9]*\)): .*/\1/p" | sort -u | paste -sd, -)
+  [ $((total - nl)) -eq 0 ] || [ -n "$checks" ] || return 0
+  echo "ops=$(echo "$ops" | tr ' ' ',')${checks:+ checks=$checks}"
 }
 if [ ! -x "$BMNETO" ]; then
   echo "e2e: $BMNETO is missing; build it with: ninja -C $BUILD bmneto"
@@ -251,11 +258,11 @@ for m in "${selected[@]}"; do
     got_ops=$(lowering_ops "$out/bmneto.log")
     if [ -n "$reason" ] && [ $rc -ne 124 ] && [ "$alone_ok" -eq 1 ] &&
        [ -n "$want_ops" ] && [ "$got_ops" = "$want_ops" ]; then
-      echo "KNOWN $m (bmodel: unsupported op types $got_ops: $reason)$alone"
+      echo "KNOWN $m (bmodel: $got_ops: $reason)$alone"
       known_hit=$((known_hit + 1)); known_seen+=("$m"); checked=$((checked + 1))
       continue
     fi
-    [ -n "$reason" ] && why="$why; known_failures.txt expects exactly the unsupported op types '${want_ops:-<no ops= field>}', the error lists '${got_ops:-none}'"
+    [ -n "$reason" ] && why="$why; known_failures.txt expects exactly '${want_ops:-<no ops= field>}', the error gives '${got_ops:-none}'"
     echo "FAIL $m (bmneto $why, ${secs}s): $(echo "$msg" | cut -c1-240)$alone"
     fail=$((fail + 1)); failed_names+=("$m")
     continue
