@@ -107,6 +107,25 @@ void forEachReduced(const Shape &xs, const std::vector<bool> &red, Fn fn) {
   }
 }
 
+/// Integer accumulation wraps around (two's complement), as integer kernels
+/// of other runtimes do; signed overflow is undefined in C++, so integer
+/// sums and products go through the unsigned type.
+template <typename A> A accAdd(A a, A b) {
+  if constexpr (std::is_integral_v<A>)
+    return A(std::make_unsigned_t<A>(a) + std::make_unsigned_t<A>(b));
+  else
+    return a + b;
+}
+template <typename A> A accMul(A a, A b) {
+  if constexpr (std::is_integral_v<A>)
+    return A(std::make_unsigned_t<A>(a) * std::make_unsigned_t<A>(b));
+  else
+    return a * b;
+}
+template <typename A> A accAbs(A v) {
+  return v < 0 ? A(accMul(v, A(-1))) : v;
+}
+
 template <typename T>
 llvm::Error reduceTyped(OpKind k, const Tensor &X, const std::vector<bool> &red,
                         const Shape &ys, std::vector<Tensor> &out) {
@@ -144,10 +163,10 @@ llvm::Error reduceTyped(OpKind k, const Tensor &X, const std::vector<bool> &red,
     case OpKind::ReduceSum:
     case OpKind::ReduceMean:
     case OpKind::ReduceLogSum:
-      a += v;
+      a = accAdd(a, v);
       break;
     case OpKind::ReduceProd:
-      a *= v;
+      a = accMul(a, v);
       break;
     case OpKind::ReduceMax:
       if (v > a || std::isnan(double(v)))
@@ -158,11 +177,11 @@ llvm::Error reduceTyped(OpKind k, const Tensor &X, const std::vector<bool> &red,
         a = v;
       break;
     case OpKind::ReduceL1:
-      a += v < 0 ? -v : v;
+      a = accAdd(a, accAbs(v));
       break;
     case OpKind::ReduceL2:
     case OpKind::ReduceSumSquare:
-      a += v * v;
+      a = accAdd(a, accMul(v, v));
       break;
     case OpKind::ReduceLogSumExp: {
       double dv = double(x[i]);
