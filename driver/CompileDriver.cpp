@@ -5,6 +5,7 @@
 #include "ir/Diagnostics.h"
 #include "ir/Printer.h"
 #include "quantizer/UModel.h"
+#include "support/IntMath.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -33,6 +34,48 @@ llvm::Error writeIR(const Module &m, StagedOutputDir &stage,
   if (llvm::sys::fs::exists(stage.stagedPath(weights)))
     stage.addFile(weights);
   return llvm::Error::success();
+}
+
+/// The reference inputs of an INT8 net: inputs it takes as INT8 are
+/// quantized with their scale, as the net's own quantize op would.
+llvm::Expected<std::vector<Tensor>>
+quantizeInputs(const Graph &g, std::vector<Tensor> inputs) {
+  for (size_t i = 0; i < inputs.size() && i < g.inputs().size(); ++i) {
+    const Value *v = g.inputs()[i];
+    if (v->dtype() == inputs[i].dtype())
+      continue;
+    if (!v->type().quant || inputs[i].dtype() != DType::F32)
+      return makeError("input '" + v->name() + "' is " + v->type().str() +
+                       " but the reference input is " +
+                       dtypeName(inputs[i].dtype()).str());
+    const QuantParams &q = *v->type().quant;
+    Tensor t(v->dtype(), inputs[i].shape());
+    float mul = float(1.0 / double(q.scale[0]));
+    const float *x = inputs[i].data<float>();
+    for (int64_t k = 0; k < t.numElements(); ++k)
+      t.setInt(k, support::quantizeF32(x[k], mul, q.zeroPoint[0], v->dtype() == DType::U8 ? 0 : -128,
+                                      v->dtype() == DType::U8 ? 255 : 127));
+    inputs[i] = std::move(t);
+  }
+  return inputs;
+}
+
+/// Cosine between an INT8 net's output (dequantized with its type's scale)
+/// and the FP32 net's.
+double outputCosine(const Tensor &got, const Value *v, const Tensor &want) {
+  Tensor g = got.castTo(DType::F32), w = want.castTo(DType::F32);
+  float scale = 1;
+  int32_t zp = 0;
+  if (v->type().quant && got.dtype() != DType::F32)
+    scale = v->type().quant->scale[0], zp = v->type().quant->zeroPoint[0];
+  double dot = 0, na = 0, nb = 0;
+  for (int64_t i = 0; i < g.numElements() && i < w.numElements(); ++i) {
+    double a = (double(g.data<float>()[i]) - zp) * scale, b = w.data<float>()[i];
+    dot += a * b, na += a * a, nb += b * b;
+  }
+  if (na == 0 && nb == 0)
+    return 1;
+  return dot / std::sqrt(std::max(na * nb, 1e-300));
 }
 
 llvm::StringRef asText(llvm::ArrayRef<uint8_t> bytes) {
@@ -75,7 +118,8 @@ llvm::Error runGenUmodel(const FrontendOptions &opts, llvm::StringRef tool,
 } // namespace
 
 llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
-                       ImportCallback import, llvm::raw_ostream &log) {
+                       ImportCallback import, llvm::raw_ostream &log,
+                       const QuantizeCallback &quantize) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   llvm::raw_null_ostream null;
@@ -86,7 +130,7 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
   };
   if (opts.mode == CompileMode::GenUmodel)
     return runGenUmodel(opts, tool, import, info);
-  if (opts.emit == EmitKind::QuantizedIR)
+  if (opts.emit == EmitKind::QuantizedIR && !quantize)
     return makeError("--emit=quantized-ir stops after the quantize stage, "
                      "which only INT8 compiles have; this is an FP32 compile "
                      "(use --emit=ir, cmds or bmodel)");
@@ -159,6 +203,32 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
                        std::to_string(*diff) +
                        "); rerun with --opt=0 and report this model");
   }
+  // Quantize: the reference becomes the INT8 net's.
+  if (quantize) {
+    std::vector<Tensor> fpOuts = std::move(*outs);
+    auto summary = quantize(m);
+    if (!summary)
+      return summary.takeError();
+    info(0) << "quantized: " << *summary << "\n";
+    auto qin = quantizeInputs(g, *inputs);
+    if (!qin)
+      return qin.takeError();
+    *inputs = std::move(*qin);
+    outs = referenceOutputs(g, *inputs, kernels);
+    if (!outs)
+      return outs.takeError();
+    for (size_t i = 0; i < outs->size() && i < fpOuts.size(); ++i) {
+      Value *v = g.outputs()[i];
+      info(0) << "INT8 vs FP32 reference, output '" << v->name() << "' ("
+              << dtypeName(v->dtype()) << "): cosine "
+              << llvm::format("%.6f", outputCosine((*outs)[i], v, fpOuts[i]))
+              << "\n";
+    }
+    if (opts.emit == EmitKind::QuantizedIR) {
+      if (llvm::Error e = writeIR(m, **stage, opts.netName + ".quantized"))
+        return e;
+    }
+  }
   if (llvm::Error e =
           (*stage)->writeFile("input_ref_data.dat", encodeRefData(*inputs)))
     return e;
@@ -169,7 +239,7 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
     return e;
 
   // Lower and emit: compilation.bmodel; with --cmp, check on the cmodel.
-  if (opts.emit != EmitKind::IR) {
+  if (opts.emit != EmitKind::IR && opts.emit != EmitKind::QuantizedIR) {
     auto net = lowerStage(g, opts);
     if (!net)
       return net.takeError();

@@ -16,6 +16,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <memory>
 
 namespace onntc {
@@ -32,8 +33,18 @@ namespace onntc {
 /// the optimised graph's outputs are also compared with the imported
 /// graph's. Progress goes to `log` (`tool` prefixes its lines); nothing is
 /// written to --outdir unless everything succeeded.
+/// The quantize stage of an INT8 compile (bmnetu): rewrites the optimised
+/// FP32 module in place into the quantized op family and returns a summary
+/// line for the log.
+using QuantizeCallback = std::function<llvm::Expected<std::string>(Module &)>;
+
+/// Runs the stages of Stages.h for one compile and writes the output
+/// directory. With `quantize`, the compile is INT8: the reference data come
+/// from the quantized net (inputs quantized with their scales) and the log
+/// reports the INT8 against the FP32 reference.
 llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
-                       ImportCallback import, llvm::raw_ostream &log);
+                       ImportCallback import, llvm::raw_ostream &log,
+                       const QuantizeCallback &quantize = nullptr);
 
 
 } // namespace onntc

@@ -40,6 +40,13 @@ struct FrontendTool {
   std::function<void(llvm::raw_ostream &)> listOps;
   /// Checks the validated options further (may be empty).
   std::function<llvm::Error(const FrontendOptions &)> check;
+  /// Adds tool-only flags (bmnetu's --max_n, --input_as_fp32, ...).
+  std::function<void(CLI::App &)> addFlags;
+  /// Completes the options from the flags as typed (may be empty), e.g. a
+  /// default --net_name read from the model.
+  std::function<llvm::Error(FrontendOptions &, const SdkFlagValues &)> prepare;
+  /// The quantize stage of an INT8 compiler (bmnetu); empty for FP32 ones.
+  QuantizeCallback quantize;
   /// Imports the model the options name.
   std::function<llvm::Expected<std::unique_ptr<Module>>(
       const FrontendOptions &)>
@@ -54,6 +61,8 @@ inline int runFrontendTool(int argc, char **argv, const FrontendTool &tool) {
   bool listOps = false;
   addSdkFlags(app, flags, tool.withWeight);
   app.add_flag("--list_ops", listOps, tool.listOpsHelp);
+  if (tool.addFlags)
+    tool.addFlags(app);
   std::vector<const char *> cargs;
   for (const std::string &a : args)
     cargs.push_back(a.c_str());
@@ -76,11 +85,15 @@ inline int runFrontendTool(int argc, char **argv, const FrontendTool &tool) {
   auto opts = makeFrontendOptions(flags);
   if (!opts)
     return fail(llvm::toString(opts.takeError()));
+  if (tool.prepare)
+    if (llvm::Error e = tool.prepare(*opts, flags))
+      return fail(llvm::toString(std::move(e)));
   if (tool.check)
     if (llvm::Error e = tool.check(*opts))
       return fail(llvm::toString(std::move(e)));
   auto import = [&]() { return tool.import(*opts); };
-  if (llvm::Error e = runCompile(*opts, tool.name, import, llvm::outs()))
+  if (llvm::Error e = runCompile(*opts, tool.name, import, llvm::outs(),
+                                 tool.quantize))
     return fail(llvm::toString(std::move(e)));
   return 0;
 }

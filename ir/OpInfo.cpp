@@ -67,6 +67,7 @@ HookTable buildHooks() {
   registerActivationOps(h);
   registerElementwiseOps(h);
   registerTensorOps(h);
+  registerQuantOps(h);
   return h;
 }
 

@@ -102,6 +102,7 @@ void registerMiscOps(HookTable &t);
 void registerActivationOps(HookTable &t);
 void registerElementwiseOps(HookTable &t);
 void registerTensorOps(HookTable &t);
+void registerQuantOps(HookTable &t);
 
 } // namespace onntc
 

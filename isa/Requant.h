@@ -9,46 +9,16 @@
 
 #include "isa/Target.h"
 
+#include "support/IntMath.h"
+
 #include <cmath>
 #include <cstdint>
 
 namespace onntc {
 namespace isa {
 
-/// Arithmetic right shift by `shift` rounding half up (towards +inf):
-/// (v + 2^(shift-1)) >> shift. A negative shift shifts left, saturating to
-/// the int64 range. Defined for every shift a descriptor can hold: a right
-/// shift of 64 or more rounds every int64 to 0.
-inline int64_t roundingShift(int64_t v, int shift) {
-  if (shift <= 0) {
-    if (v == 0)
-      return 0;
-    if (shift < -62)
-      return v > 0 ? INT64_MAX : INT64_MIN;
-    __int128 r = __int128(v) * (__int128(1) << (-shift));
-    if (r > INT64_MAX)
-      return INT64_MAX;
-    if (r < INT64_MIN)
-      return INT64_MIN;
-    return int64_t(r);
-  }
-  if (shift >= 64)
-    return 0;
-  return int64_t((__int128(v) + (__int128(1) << (shift - 1))) >> shift);
-}
-
-/// The requant core: roundingShift(acc * multiplier, shift) + zp, before
-/// saturation (computed wide, so no intermediate overflows; results outside
-/// int64 saturate).
-inline int64_t requantValue(int64_t acc, int32_t multiplier, int shift,
-                            int32_t zp) {
-  __int128 p = __int128(acc) * multiplier;
-  int64_t q = p > INT64_MAX ? INT64_MAX
-              : p < INT64_MIN ? INT64_MIN
-                              : int64_t(p);
-  __int128 r = __int128(roundingShift(q, shift)) + zp;
-  return r > INT64_MAX ? INT64_MAX : r < INT64_MIN ? INT64_MIN : int64_t(r);
-}
+using support::requantValue;
+using support::roundingShift;
 
 /// Smallest and largest value of an integer dtype (f32/f16/bf16: +-inf).
 inline double dtypeMin(DType t) {
