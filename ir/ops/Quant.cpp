@@ -88,6 +88,27 @@ llvm::Error expectIntOut(const Node &n, DType to, bool allowWide) {
                    dtypeName(to));
 }
 
+/// Checks every kernel and inference repeats first: required attributes
+/// present, `to` an integer type the op can produce, multiplier and shift
+/// lists of equal length. Kernels may run on nodes that never went through
+/// inference, so they must not trust anything.
+llvm::Error checkAttrs(const Node &n, bool wideOut) {
+  for (const AttrSpec &spec : n.info().attrs)
+    if (spec.required && !n.hasAttr(spec.name))
+      return makeError("required attribute '" + spec.name + "' is missing");
+  if (n.info().findAttr("to"))
+    if (llvm::Error e = expectIntOut(n, n.getType("to"), wideOut))
+      return e;
+  const AttrSpec *m = n.info().findAttr("multiplier");
+  if (m && m->kind == AttrKind::Ints && n.info().findAttr("shift")->kind == AttrKind::Ints &&
+      n.getInts("multiplier").size() != n.getInts("shift").size())
+    return makeError("multiplier has " +
+                     llvm::Twine(n.getInts("multiplier").size()) +
+                     " entries but shift has " +
+                     llvm::Twine(n.getInts("shift").size()));
+  return llvm::Error::success();
+}
+
 /// Sets output 0, keeping a quantization the pass already attached.
 void setQOutput(Node &n, DType t, Shape s) {
   TensorType ty(t, std::move(s));
@@ -129,6 +150,8 @@ struct Rq {
 //===-- quantize / dequantize ---------------------------------------------===//
 
 llvm::Error inferQuantize(Node &n) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   if (llvm::Error e = expectDType(n, 0, {DType::F32}))
     return e;
   DType to = n.getType("to");
@@ -151,6 +174,8 @@ llvm::Error inferQuantize(Node &n) {
 
 llvm::Error computeQuantize(const Node &n, llvm::ArrayRef<Tensor> in,
                             std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   const Tensor &X = in[0];
   if (X.dtype() != DType::F32)
     return makeError("quantize takes f32");
@@ -165,6 +190,8 @@ llvm::Error computeQuantize(const Node &n, llvm::ArrayRef<Tensor> in,
 }
 
 llvm::Error inferDequantize(Node &n) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   if (llvm::Error e = expectDType(n, 0, {DType::I8, DType::U8, DType::I32}))
     return e;
   if (!(n.getFloat("scale") > 0))
@@ -175,6 +202,8 @@ llvm::Error inferDequantize(Node &n) {
 
 llvm::Error computeDequantize(const Node &n, llvm::ArrayRef<Tensor> in,
                               std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   const Tensor &X = in[0];
   if (!isIntType(X.dtype()))
     return makeError("dequantize takes an integer tensor");
@@ -191,6 +220,8 @@ llvm::Error computeDequantize(const Node &n, llvm::ArrayRef<Tensor> in,
 //===-- qconv -------------------------------------------------------------===//
 
 llvm::Error inferQConv(Node &n) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   if (llvm::Error e = expectDType(n, 0, {DType::I8, DType::U8}))
     return e;
   if (llvm::Error e = expectDType(n, 1, {DType::I8}))
@@ -237,6 +268,8 @@ llvm::Error inferQConv(Node &n) {
 
 llvm::Error computeQConv(const Node &n, llvm::ArrayRef<Tensor> in,
                          std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   const Tensor &X = in[0], &W = in[1];
   const Tensor *B = in.size() > 2 && in[2].isValid() ? &in[2] : nullptr;
   if ((X.dtype() != DType::I8 && X.dtype() != DType::U8) ||
@@ -248,9 +281,16 @@ llvm::Error computeQConv(const Node &n, llvm::ArrayRef<Tensor> in,
   if (!win)
     return win.takeError();
   const int64_t N = xs[0], C = xs[1], IH = xs[2], IW = xs[3];
-  const int64_t OC = ws[0], group = n.getInt("group"), ICg = C / group,
-                OCg = OC / group, KH = ws[2], KW = ws[3];
-  if (ICg != ws[1] || OC % group)
+  const int64_t group = n.getInt("group");
+  if (group < 1 || C % group || ws[0] % group)
+    return makeError("qconv group " + llvm::Twine(group) +
+                     " does not divide the channels");
+  const int64_t OC = ws[0], ICg = C / group, OCg = OC / group, KH = ws[2],
+                KW = ws[3];
+  if (B && B->numElements() != OC)
+    return makeError("qconv bias has " + llvm::Twine(B->numElements()) +
+                     " values for " + llvm::Twine(OC) + " channels");
+  if (ICg != ws[1])
     return makeError("qconv weight " + ws.str() + " does not match input " +
                      xs.str());
   bool ok1, ok2;
@@ -321,6 +361,8 @@ llvm::Error computeQConv(const Node &n, llvm::ArrayRef<Tensor> in,
 //===-- qmatmul -----------------------------------------------------------===//
 
 llvm::Error inferQMatMul(Node &n) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   if (llvm::Error e = expectDType(n, 0, {DType::I8, DType::U8}))
     return e;
   if (llvm::Error e = expectDType(n, 1, {DType::I8}))
@@ -350,6 +392,8 @@ llvm::Error inferQMatMul(Node &n) {
 
 llvm::Error computeQMatMul(const Node &n, llvm::ArrayRef<Tensor> in,
                            std::vector<Tensor> &out, KernelContext &ctx) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   const Tensor &A = in[0], &Bm = in[1];
   const Tensor *bias = in.size() > 2 && in[2].isValid() ? &in[2] : nullptr;
   if (A.shape().rank() != 2 || Bm.shape().rank() != 2 ||
@@ -361,6 +405,8 @@ llvm::Error computeQMatMul(const Node &n, llvm::ArrayRef<Tensor> in,
                 N = tb ? Bm.shape()[0] : Bm.shape()[1];
   if ((tb ? Bm.shape()[1] : Bm.shape()[0]) != K)
     return makeError("qmatmul inner dimensions differ");
+  if (bias && bias->numElements() != N)
+    return makeError("qmatmul bias does not have one value per column");
   Rq rq(n);
   if (rq.m.size() != 1 && int64_t(rq.m.size()) != N)
     return makeError("qmatmul multiplier count does not match the columns");
@@ -391,6 +437,8 @@ llvm::Error computeQMatMul(const Node &n, llvm::ArrayRef<Tensor> in,
 //===-- qadd --------------------------------------------------------------===//
 
 llvm::Error inferQAdd(Node &n) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   for (unsigned i = 0; i < 2; ++i)
     if (llvm::Error e = expectDType(n, i, {DType::I8}))
       return e;
@@ -433,6 +481,8 @@ int64_t broadcastIndex(int64_t i, const Shape &ys, const Shape &xs) {
 
 llvm::Error computeQAdd(const Node &n, llvm::ArrayRef<Tensor> in,
                         std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   const Tensor &A = in[0], &B = in[1];
   if (A.dtype() != DType::I8 || B.dtype() != DType::I8)
     return makeError("qadd takes i8 operands");
@@ -482,6 +532,8 @@ llvm::Expected<Geom3> qpoolGeom(const Node &n, const Shape &xs, Shape &ys) {
 }
 
 llvm::Error inferQAvgPool(Node &n) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   if (llvm::Error e = expectDType(n, 0, {DType::I8, DType::U8}))
     return e;
   DType to = n.getType("to");
@@ -500,6 +552,8 @@ llvm::Error inferQAvgPool(Node &n) {
 
 llvm::Error computeQAvgPool(const Node &n, llvm::ArrayRef<Tensor> in,
                             std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkAttrs(n, false))
+    return e;
   const Tensor &X = in[0];
   if (X.dtype() != DType::I8 && X.dtype() != DType::U8)
     return makeError("qavg_pool takes i8/u8");
@@ -539,6 +593,8 @@ llvm::Error computeQAvgPool(const Node &n, llvm::ArrayRef<Tensor> in,
 //===-- requant -----------------------------------------------------------===//
 
 llvm::Error inferRequant(Node &n) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   if (llvm::Error e =
           expectDType(n, 0, {DType::I8, DType::U8, DType::I16, DType::I32}))
     return e;
@@ -555,6 +611,8 @@ llvm::Error inferRequant(Node &n) {
 
 llvm::Error computeRequant(const Node &n, llvm::ArrayRef<Tensor> in,
                            std::vector<Tensor> &out, KernelContext &) {
+  if (llvm::Error e = checkAttrs(n, true))
+    return e;
   const Tensor &X = in[0];
   if (!isIntType(X.dtype()))
     return makeError("requant takes an integer tensor");
