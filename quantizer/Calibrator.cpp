@@ -80,16 +80,32 @@ BatchSource::open(const Graph &g, const std::vector<DataLayer> &data,
   return s;
 }
 
+std::unique_ptr<BatchSource>
+BatchSource::fromBatches(std::vector<std::vector<Tensor>> batches,
+                         std::string name) {
+  std::unique_ptr<BatchSource> s(new BatchSource);
+  s->batches_ = batches.size();
+  s->memory_ = std::move(batches);
+  s->limiting_ = std::move(name);
+  return s;
+}
+
 BatchSource::~BatchSource() = default;
 size_t BatchSource::numBatches() const { return batches_; }
 const std::string &BatchSource::limitingSource() const { return limiting_; }
 
 void BatchSource::rewind() {
+  next_ = 0;
   for (auto &in : inputs_)
     in->reader->rewind();
 }
 
 llvm::Expected<std::vector<Tensor>> BatchSource::next() {
+  if (inputs_.empty()) {
+    if (memory_.empty())
+      return makeError(limiting_ + ": no batches");
+    return memory_[next_++ % memory_.size()]; // Wraps around like the LMDBs.
+  }
   std::vector<Tensor> out;
   for (auto &in : inputs_) {
     Tensor t(DType::F32, in->shape);

@@ -32,6 +32,11 @@ public:
   static llvm::Expected<std::unique_ptr<BatchSource>>
   open(const Graph &g, const std::vector<DataLayer> &data,
        llvm::StringRef protoPath);
+  /// Batches already in memory (one tensor per graph input each), e.g.
+  /// auto_cali's decoded image folder; `name` stands for the dataset in
+  /// messages.
+  static std::unique_ptr<BatchSource>
+  fromBatches(std::vector<std::vector<Tensor>> batches, std::string name);
   ~BatchSource();
   /// How many whole batches the smallest dataset holds.
   size_t numBatches() const;
@@ -45,6 +50,8 @@ private:
   BatchSource() = default;
   struct Input;
   std::vector<std::unique_ptr<Input>> inputs_;
+  std::vector<std::vector<Tensor>> memory_;
+  size_t next_ = 0;
   size_t batches_ = 0;
   std::string limiting_;
 };

@@ -106,6 +106,27 @@ static llvm::Expected<std::string> encodeImage(const std::string &path,
   return encodeDatum(d);
 }
 
+llvm::Expected<Image> readImageFile(const std::string &path) {
+  cv::Mat m = cv::imread(path, cv::IMREAD_COLOR);
+  if (m.empty())
+    return makeError(path + ": not a decodable image (corrupt or truncated "
+                            "file?)");
+  Image img;
+  img.channels = m.channels();
+  img.height = m.rows;
+  img.width = m.cols;
+  size_t plane = size_t(m.rows) * size_t(m.cols);
+  img.data.resize(plane * size_t(img.channels));
+  for (int y = 0; y < m.rows; ++y) {
+    const uint8_t *row = m.ptr<uint8_t>(y);
+    for (int x = 0; x < m.cols; ++x)
+      for (int c = 0; c < img.channels; ++c)
+        img.data[size_t(c) * plane + size_t(y) * size_t(m.cols) + size_t(x)] =
+            float(row[x * img.channels + c]);
+  }
+  return img;
+}
+
 llvm::Expected<ImageSetResult> convertImageSet(const ImageSetOptions &o,
                                                const ProgressFn &progress) {
   if (o.rootFolder.empty())

@@ -49,6 +49,13 @@ llvm::Error listImageFiles(const std::string &root,
                            std::vector<std::string> &images,
                            std::vector<std::string> &others);
 
+struct Image;
+
+/// Decodes one image file with OpenCV as 3-channel BGR (as convert_imageset
+/// stores it), channel-major floats in [0, 255]. Fails, naming the file,
+/// when it does not decode.
+llvm::Expected<Image> readImageFile(const std::string &path);
+
 llvm::Expected<ImageSetResult> convertImageSet(const ImageSetOptions &opts,
                                                const ProgressFn &progress = {});
 
