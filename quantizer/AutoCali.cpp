@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -118,6 +119,12 @@ llvm::Expected<CaliBatches> readCaliBatches(const Graph &g,
 //===----------------------------------------------------------------------===//
 // Strategies
 //===----------------------------------------------------------------------===//
+
+std::string shortNumber(double x) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
 
 std::string CaliStrategy::name() const {
   std::string s = thMethodName(method).str() +
@@ -452,7 +459,8 @@ searchStrategies(const Module &fp32, const CalibrationStats &stats,
   if (!res.reachedTarget && opts.maxFp32Layers > 0) {
     log(llvm::formatv("no strategy reaches cosine {0}; keeping the most "
                       "sensitive layers in FP32 (at most {1})",
-                      opts.targetCosine, opts.maxFp32Layers));
+                      shortNumber(opts.targetCosine),
+                      opts.maxFp32Layers));
     size_t cur = res.chosen;
     for (unsigned k = 0; k < opts.maxFp32Layers; ++k) {
       std::string layer = mostSensitiveLayer(fp32.graph, res.tried[cur]);

@@ -59,6 +59,9 @@ llvm::Expected<CaliBatches> readCaliBatches(const Graph &g,
                                             const CaliImageSource &src,
                                             size_t maxImages);
 
+/// `x` in the shortest %g form (0.99, not 9.900000e-01), for messages.
+std::string shortNumber(double x);
+
 /// One quantization strategy.
 struct CaliStrategy {
   ThMethod method = ThMethod::KL;

@@ -86,7 +86,8 @@ std::string svgPlot(const StrategyResult &s, double target) {
                       l, w - rgt, y(target));
   os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" font-size=\"11\" "
                       "fill=\"#2a7\" text-anchor=\"end\">target {2}</text>\n",
-                      w - rgt - 4, y(target) - 4, target);
+                      w - rgt - 4, y(target) - 4,
+                      shortNumber(target));
   std::string path;
   for (const auto &p : pts)
     path += llvm::formatv("{0}{1:F1},{2:F1} ", path.empty() ? "M" : "L",
@@ -124,7 +125,7 @@ std::string autoCaliReportText(const AutoCaliReportInfo &info,
   os << "score: cosine of the INT8 reference against FP32 on the test "
         "images, the minimum over the outputs ("
      << llvm::join(info.outputNames, ", ") << ")\n";
-  os << "target cosine: " << info.targetCosine << ", "
+  os << "target cosine: " << llvm::format("%g", info.targetCosine) << ", "
      << (r.reachedTarget ? "reached" : "NOT reached") << "\n";
   for (const std::string &w : info.warnings)
     os << "warning: " << w << "\n";
@@ -175,7 +176,7 @@ std::string autoCaliReportHtml(const AutoCaliReportInfo &info,
         "interpreter, bit-exact with the chip) against FP32 on the test "
         "images, the minimum over the outputs ("
      << escape(llvm::join(info.outputNames, ", ")) << "). Target "
-     << info.targetCosine << ": <b>"
+     << llvm::format("%g", info.targetCosine) << ": <b>"
      << (r.reachedTarget ? "reached" : "not reached") << "</b>.</p>\n";
   for (const std::string &w : info.warnings)
     os << "<p class=\"warn\">warning: " << escape(w) << "</p>\n";

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "driver/Int8Compile.h"
+#include "driver/Npy.h"
 #include "driver/OutputDir.h"
 #include "driver/SdkFlags.h"
 #include "frontends/caffe/CaffeImporter.h"
@@ -188,7 +189,8 @@ private:
   }
   llvm::Expected<std::unique_ptr<Module>> import(const FrontendOptions &o);
   llvm::Error compile(StagedOutputDir &stage, const BmodelFlags &b,
-                      const std::string &net, std::string &note);
+                      const std::string &net, const Tensor &testInput,
+                      std::string &note);
 
   const Flags &f_;
   llvm::raw_ostream &out_, &err_;
@@ -218,7 +220,8 @@ llvm::Expected<std::unique_ptr<Module>> Run::import(const FrontendOptions &o) {
 }
 
 llvm::Error Run::compile(StagedOutputDir &stage, const BmodelFlags &b,
-                         const std::string &net, std::string &note) {
+                         const std::string &net, const Tensor &testInput,
+                         std::string &note) {
   auto opts = makeFrontendOptions(b.sdk);
   if (!opts)
     return makeError("--convert_bmodel_cmd_opt: " +
@@ -230,6 +233,14 @@ llvm::Error Run::compile(StagedOutputDir &stage, const BmodelFlags &b,
   opts->outdir = stage.stagedPath(sub);
   if (llvm::Error e = checkInt8CompileFlags(*opts, b.int8))
     return makeError("--convert_bmodel_cmd_opt: " + llvm::toString(std::move(e)));
+  // The reference data come from the first test image unless the flags
+  // name another input.
+  if (opts->testInput.empty()) {
+    const std::string npy = "auto_cali_test_input.npy";
+    if (llvm::Error e = stage.writeFile(npy, encodeNpy(testInput)))
+      return e;
+    opts->testInput = stage.stagedPath(npy);
+  }
   UModel u;
   auto importFn = [&]() -> llvm::Expected<std::unique_ptr<Module>> {
     auto r = readUModel(opts->weight);
@@ -462,7 +473,8 @@ llvm::Error Run::run() {
   if (!res->reachedTarget)
     warn(llvm::formatv("no strategy reaches --target_cosine={0}; the best "
                        "({1:F6}) is written",
-                       f_.targetCosine, chosen.score));
+                       shortNumber(f_.targetCosine),
+                       chosen.score));
 
   // Files: the fp32umodel + test prototxt, the int8umodel + prototxts.
   DataLayer data;
@@ -497,7 +509,7 @@ llvm::Error Run::run() {
 
   // The bmodel, as bmnetu makes it.
   std::string note;
-  if (llvm::Error e = compile(**stage, *bflags, net, note))
+  if (llvm::Error e = compile(**stage, *bflags, net, test[0][0], note))
     return e;
 
   // The report.
