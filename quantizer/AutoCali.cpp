@@ -19,6 +19,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace onntc {
@@ -376,7 +377,8 @@ evaluateStrategy(const Module &fp32, const CalibrationStats &stats,
   return r;
 }
 
-std::string mostSensitiveLayer(const Graph &fg, const StrategyResult &r) {
+std::vector<std::string> sensitiveLayers(const Graph &fg,
+                                         const StrategyResult &r, size_t k) {
   std::map<std::string, double> cos; // value name -> cosine
   std::map<std::string, bool> fp32;  // node name -> already FP32
   for (const LayerCosine &l : r.layers) {
@@ -400,8 +402,7 @@ std::string mostSensitiveLayer(const Graph &fg, const StrategyResult &r) {
     if (uses.size() == 1 && eff.count(uses[0].user))
       eff[n] = eff[uses[0].user];
   }
-  std::string best;
-  double bestDrop = 1e-6;
+  std::vector<std::pair<double, std::string>> drops;
   for (const auto &np : fg.nodes()) {
     const Node *n = np.get();
     if (n->kind() == OpKind::Constant || fp32[n->name()] || !eff.count(n))
@@ -418,12 +419,20 @@ std::string mostSensitiveLayer(const Graph &fg, const StrategyResult &r) {
       }
     }
     double drop = in - eff[n];
-    if (drop > bestDrop) {
-      bestDrop = drop;
-      best = n->name();
-    }
+    if (drop > 1e-6)
+      drops.push_back({drop, n->name()});
   }
-  return best;
+  std::stable_sort(drops.begin(), drops.end(),
+                   [](const auto &a, const auto &b) { return a.first > b.first; });
+  std::vector<std::string> v;
+  for (size_t i = 0; i < drops.size() && i < k; ++i)
+    v.push_back(drops[i].second);
+  return v;
+}
+
+std::string mostSensitiveLayer(const Graph &fg, const StrategyResult &r) {
+  std::vector<std::string> v = sensitiveLayers(fg, r, 1);
+  return v.empty() ? std::string() : v[0];
 }
 
 llvm::Expected<AutoCaliResult>
@@ -463,20 +472,34 @@ searchStrategies(const Module &fp32, const CalibrationStats &stats,
                       opts.maxFp32Layers));
     size_t cur = res.chosen;
     for (unsigned k = 0; k < opts.maxFp32Layers; ++k) {
-      std::string layer = mostSensitiveLayer(fp32.graph, res.tried[cur]);
-      if (layer.empty()) {
+      std::vector<std::string> cands = sensitiveLayers(
+          fp32.graph, res.tried[cur], std::max(1u, opts.fallbackCandidates));
+      if (cands.empty()) {
         log("no quantized layer loses cosine any more; fallback stops");
         break;
       }
-      CaliStrategy s = res.tried[cur].strategy;
-      s.fp32Layers.push_back(layer);
-      auto r = evaluateStrategy(fp32, stats, s, test, opts.quantize, ctx);
-      if (!r)
-        return makeError("strategy " + s.name() + ": " +
-                         llvm::toString(r.takeError()));
-      r->fallback = true;
-      log(llvm::formatv("fallback: FP32 '{0}': output cosine {1:F6}", layer,
-                        r->score));
+      std::optional<StrategyResult> pick;
+      for (const std::string &layer : cands) {
+        CaliStrategy s = res.tried[cur].strategy;
+        s.fp32Layers.push_back(layer);
+        auto r = evaluateStrategy(fp32, stats, s, test, opts.quantize, ctx);
+        if (!r)
+          return makeError("strategy " + s.name() + ": " +
+                           llvm::toString(r.takeError()));
+        log(llvm::formatv("fallback candidate: FP32 '{0}': output cosine "
+                          "{1:F6}",
+                          layer, r->score));
+        if (!pick || r->score > pick->score)
+          pick = std::move(*r);
+      }
+      if (pick->score <= res.tried[cur].score) {
+        log("no candidate layer raises the output cosine; fallback stops");
+        break;
+      }
+      pick->fallback = true;
+      log(llvm::formatv("fallback: FP32 '{0}': output cosine {1:F6}",
+                        pick->strategy.fp32Layers.back(), pick->score));
+      auto r = std::move(pick);
       res.tried.push_back(std::move(*r));
       cur = res.tried.size() - 1;
       if (better(cur))

@@ -111,6 +111,9 @@ struct AutoCaliOptions {
   double targetCosine = 0.99;
   /// How many layers the fallback may keep in FP32 (0: no fallback).
   unsigned maxFp32Layers = 8;
+  /// Candidates the fallback scores per step (the most sensitive ones by
+  /// sensitiveLayers); the one that raises the output cosine most is kept.
+  unsigned fallbackCandidates = 3;
   /// What the compile will do with inputs and outputs (bmnetu's
   /// --input_as_fp32 / --output_as_fp32), so that the score is the cosine
   /// of the net that is compiled.
@@ -145,9 +148,11 @@ evaluateStrategy(const Module &fp32, const CalibrationStats &stats,
                  const std::vector<std::vector<Tensor>> &test,
                  const QuantizeOptions &qo, KernelContext &ctx);
 
-/// The layer the fallback keeps in FP32 next: the quantized layer (not yet
-/// FP32) that loses the most cosine between its inputs and its output in
-/// `r.layers`; empty when none loses any.
+/// The quantized layers (not yet FP32) that lose cosine between their
+/// inputs and their output in `r.layers`, most first, at most `k`.
+std::vector<std::string> sensitiveLayers(const Graph &fp32,
+                                         const StrategyResult &r, size_t k);
+/// The first of sensitiveLayers; empty when none loses any.
 std::string mostSensitiveLayer(const Graph &fp32, const StrategyResult &r);
 
 /// The whole search (see the file comment).

@@ -55,6 +55,7 @@ struct Flags {
   size_t caliIterations = 10, testIterations = 5;
   double targetCosine = 0.99;
   unsigned maxFp32Layers = 8;
+  unsigned fallbackCandidates = 3;
   unsigned threads = 0;
 };
 
@@ -461,6 +462,7 @@ llvm::Error Run::run() {
   }
   ao.targetCosine = f_.targetCosine;
   ao.maxFp32Layers = f_.maxFp32Layers;
+  ao.fallbackCandidates = f_.fallbackCandidates;
   ao.quantize = int8QuantizeOptions(bflags->int8);
   ao.log = [&](const std::string &s) { progress(s); };
   auto res = searchStrategies(fp32, stats, test, ao, ctx);
@@ -599,6 +601,9 @@ int main(int argc, char **argv) {
   app.add_option("--max_fp32_layers", f.maxFp32Layers,
                  "extension: layers the FP32 fallback may add when no "
                  "strategy reaches the target (default 8; 0: none)");
+  app.add_option("--fallback_candidates", f.fallbackCandidates,
+                 "extension: sensitive layers the fallback tries per step, "
+                 "keeping the one that helps most (default 3)");
   app.add_option("--postprocess_and_calc_score_class", f.scoreClass,
                  "feature_similarity (the only score: output cosine)");
   app.add_option("--debug_cmd", f.debugCmd, "accepted; no effect");
