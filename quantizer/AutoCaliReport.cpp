@@ -136,7 +136,8 @@ std::string autoCaliReportText(const AutoCaliReportInfo &info,
     os << llvm::formatv("  {0,-2} {1,-48} {2,10:F6}  {3}\n",
                         i == r.chosen ? "*" : "", r.tried[i].strategy.name(),
                         r.tried[i].score, outputsText(r.tried[i]));
-  os << "chosen: " << c.strategy.name() << " (" << c.quantizeSummary << ")\n";
+  os << "chosen: " << c.strategy.name() << ", output cosine "
+     << llvm::formatv("{0:F6}", c.score) << " (" << c.quantizeSummary << ")\n";
   std::vector<std::string> fb = fallbackLayers(r);
   os << "FP32 fallback layers: " << (fb.empty() ? "none" : llvm::join(fb, ", "))
      << "\n";

@@ -97,6 +97,8 @@ TEST_CASE("an outlier seen only in calibration makes MAX lose to KL") {
   CHECK(max.score < 0.9);
   CHECK(kl.score > 0.99);
   CHECK(res.tried[res.chosen].strategy.method != ThMethod::Max);
+  for (const StrategyResult &t : res.tried)
+    CHECK(res.tried[res.chosen].score >= t.score);
   CHECK(res.reachedTarget);
   CHECK(res.int8.thMethod == thMethodName(res.tried[res.chosen].strategy.method));
   // The per-layer table names the input and the conv.
