@@ -16,6 +16,7 @@ Subcommands (run with /usr/bin/python3; docs/int8-proofs.md):
   calib-images --out DIR [--count N] first N train images as DIR/<label>/<i>.png
   eval --bmodel FILE --work DIR      top-1 of a bmodel over t10k on the cmodel
   int8 --work DIR                    the whole INT8 flow and the FP32 vs INT8 drop
+  selftest                           checks of the parsing and (de)quantization
 """
 import argparse
 import gzip
@@ -453,7 +454,9 @@ def cmd_int8(args):
 
     run([tools['calibration_use_pb'], 'quantize',
          '-model=' + one('_test_fp32.prototxt'), '-weights=' + one('.fp32umodel'),
-         '-iterations=%d' % args.calib], 'calibration_use_pb',
+         '-iterations=%d' % args.calib, '-th_method=' + args.th_method,
+         '-per_channel=%s' % ('true' if args.per_channel else 'false')],
+        'calibration_use_pb',
         log=os.path.join(logs, 'calibration_use_pb.log'))
 
     int8_dir = os.path.join(work, 'int8_b%d' % batch)
@@ -469,6 +472,7 @@ def cmd_int8(args):
     drop = fp32['top1'] - int8['top1']
     result = {
         'images': fp32['images'], 'batch': batch, 'calibration_images': args.calib,
+        'th_method': args.th_method, 'per_channel': args.per_channel,
         'torch_top1': fp32.get('torch_top1'),
         'fp32_top1': fp32['top1'], 'int8_top1': int8['top1'], 'drop_pt': drop,
         'prediction_agreement': float((p32 == p8).mean() * 100.0),
@@ -483,6 +487,55 @@ def cmd_int8(args):
              result['prediction_agreement']))
     if drop > args.max_drop:
         raise Failure('INT8 top-1 drop %.2f pt exceeds %.2f pt' % (drop, args.max_drop))
+    return 0
+
+
+# --- selftest ---------------------------------------------------------------
+
+def cmd_selftest(args):
+    """The pieces no FP32 run exercises: idx parsing, INT8 input quantization
+    (round half to even, saturation), output dequantization, the
+    `tpu_model --info` tensor lines."""
+    import tempfile
+    errors = []
+
+    def check(cond, what):
+        if not cond:
+            errors.append(what)
+
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, 'x.gz')
+        data = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+        with gzip.open(p, 'wb') as f:
+            f.write(bytes([0, 0, 8, 3]) + b''.join(n.to_bytes(4, 'big') for n in (2, 3, 4))
+                    + data.tobytes())
+        check(np.array_equal(read_idx(p), data), 'read_idx: wrong data')
+        with gzip.open(p, 'wb') as f:
+            f.write(bytes([0, 0, 8, 1]) + (5).to_bytes(4, 'big') + b'abc')
+        try:
+            read_idx(p)
+            errors.append('read_idx: a short file was accepted')
+        except Failure:
+            pass
+    q = quantize(np.array([0.5, 1.5, 2.5, -0.5, -2.5, 1000, -1000, 0.26]), 'int8', 1.0, 0)
+    check(q.tolist() == [0, 2, 2, 0, -2, 127, -128, 0], 'quantize int8: %s' % q.tolist())
+    q = quantize(np.array([1.0, 0.5]), 'int8', 0.25, 3)
+    check(q.tolist() == [7, 5], 'quantize with zero point: %s' % q.tolist())
+    q = quantize(np.array([-1.0, 300.0]), 'uint8', 1.0, 0)
+    check(q.tolist() == [0, 255], 'quantize uint8: %s' % q.tolist())
+    v = from_output(np.array([-128, 10], dtype=np.int8), 'int8', 0.5, 2)
+    check(v.tolist() == [-65.0, 4.0], 'dequantize int8: %s' % v.tolist())
+    m = INFO_TENSOR.match('input: input, [250, 1, 28, 28], int8, scale: 0.00787402, '
+                          'zero point: 0')
+    check(m is not None and m.group(3) == '250, 1, 28, 28' and m.group(4) == 'int8'
+          and float(m.group(5)) == 0.00787402, 'tpu_model --info input line')
+    m = INFO_TENSOR.match('output: logits, [250, 10], float32, scale: 1, zero point: 0')
+    check(m is not None and m.group(2) == 'logits', 'tpu_model --info output line')
+    for e in errors:
+        print('selftest: FAIL %s' % e)
+    if errors:
+        raise Failure('%d check(s) failed' % len(errors))
+    print('selftest: all checks passed')
     return 0
 
 
@@ -509,14 +562,26 @@ def main():
     p.add_argument('--limit', type=int, help='only the first N t10k images')
     p.add_argument('--batch', type=int, default=250, help='bmodel batch B')
     p.add_argument('--calib', type=int, default=200, help='calibration images')
+    # Not the SDK's default KL: on this net KL clips the ReLU outputs to ~1/10
+    # of their range (the constant background activations dominate the
+    # histogram) and the simulated INT8 top-1 falls ~15 pt; MAX, MSE and
+    # PERCENTILE9999 stay within 0.15 pt (docs/int8-proofs.md).
+    p.add_argument('--th-method', default='MAX',
+                   choices=['KL', 'MAX', 'MSE', 'PERCENTILE9999'],
+                   help='calibration_use_pb -th_method (default MAX)')
+    p.add_argument('--per-channel', action='store_true',
+                   help='calibration_use_pb -per_channel=true')
     p.add_argument('--max-drop', type=float, default=0.3,
                    help='fail when FP32 - INT8 top-1 exceeds this (pt)')
     p.add_argument('--build', default=os.path.join(ROOT, 'build'),
                    help='build dir with bin/ tools')
+    sub.add_parser('selftest', help='check idx parsing, INT8 (de)quantization, '
+                   'the tpu_model --info parser')
     args = ap.parse_args()
     try:
         return {'train': cmd_train, 'calib-images': cmd_calib_images,
-                'eval': cmd_eval, 'int8': cmd_int8}[args.cmd](args)
+                'eval': cmd_eval, 'int8': cmd_int8,
+                'selftest': cmd_selftest}[args.cmd](args)
     except Failure as e:
         print('fashion_mnist.py %s: error: %s' % (args.cmd, e), file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@
 #   test/e2e/run_int8_fmnist.sh <build-dir> [--limit N] [--batch B]
 #
 # scripts/int8/fashion_mnist.py does the work (docs/int8-proofs.md):
+#   selftest  its idx parsing, INT8 (de)quantization, tpu_model --info parser;
 #   train  the small CNN on the Fashion-MNIST train split (Debian package
 #          dataset-fashion-mnist, Debian torch, 1 thread, ~4 min); the ONNX is
 #          cached in <build-dir>/int8/model and only retrained when the
@@ -62,8 +63,12 @@ finish() {
   [ "$fail" -eq 0 ] && exit 0
   exit 1
 }
-# A field of a JSON file, or empty.
-field() { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2" 2>/dev/null; }
+# A field of a JSON file (floats to 2 decimals), or empty.
+field() {
+  "$PY" -c 'import json,sys
+v = json.load(open(sys.argv[1])).get(sys.argv[2])
+print("" if v is None else "%.2f" % v if isinstance(v, float) else v)' "$1" "$2" 2>/dev/null
+}
 
 # bmnetu is checked by the int8 step, after the FP32 score.
 for t in bmneto bmrt_test tpu_model convert_imageset on_to_umodel calibration_use_pb; do
@@ -80,10 +85,17 @@ fi
 ((fail)) && finish
 mkdir -p "$WORK"
 
+# 0. The script's own checks (INT8 input quantization etc.).
+if "$PY" "$SCRIPT" selftest >"$WORK/selftest.log" 2>&1; then
+  ok "selftest"
+else
+  bad "selftest: $(grep -m1 FAIL "$WORK/selftest.log" | cut -c1-240)"
+fi
+
 # 1. Train (cached).
 t0=$(date +%s)
 if "$PY" "$SCRIPT" train --out "$MODEL" >"$WORK/train.log" 2>&1; then
-  ok "train: $(tail -1 "$WORK/train.log" | cut -c1-200) ($(( $(date +%s) - t0 ))s)"
+  ok "train: $(tail -1 "$WORK/train.log" | sed 's/^train: //' | cut -c1-200) ($(( $(date +%s) - t0 ))s)"
 else
   bad "train (see $WORK/train.log): $(tail -1 "$WORK/train.log" | cut -c1-240)"
   finish
