@@ -398,6 +398,63 @@ def evaluate(build, bmodel, work, limit=None, label='', model_dir=None):
     return summary
 
 
+def evaluate_reference(build, deploy, int8umodel, work, batch, limit=None,
+                       model_dir=None):
+    """Top-1 of the INT8 net on our reference interpreter (no cmodel):
+    `bmnetu --emit=quantized-ir --test_input=x.npz` quantizes the net and
+    writes the INT8 reference outputs for x (output_ref_data.dat, float32 with
+    --output_as_fp32) without lowering; one run per chunk of `batch` images.
+    Writes work/eval_summary.json + work/predictions.npy like evaluate()."""
+    work = os.path.abspath(work)
+    bmnetu = tool(build, 'bmnetu')
+    imgs, labels = load_split('t10k')
+    n = len(imgs) if limit is None else min(limit, len(imgs))
+    if n <= 0:
+        raise Failure('eval: --limit must be positive')
+    out = os.path.join(work, 'ref')
+    os.makedirs(work, exist_ok=True)
+    preds = np.zeros(n, dtype=np.int64)
+    walls = []
+    npz = os.path.join(work, 'input.npz')
+    for start in range(0, n, batch):
+        count = min(batch, n - start)
+        x = np.zeros((batch, 1, 28, 28), dtype=np.float32)
+        x[:count] = preprocess(imgs[start:start + count])
+        np.savez(npz, input=x)
+        ref_file = os.path.join(out, 'output_ref_data.dat')
+        if os.path.exists(ref_file):
+            os.remove(ref_file)
+        t0 = time.time()
+        run([bmnetu, '--model=' + deploy, '--weight=' + int8umodel, '--target=BM1684',
+             '--outdir=' + out, '--max_n=%d' % batch, '--input_as_fp32=true',
+             '--output_as_fp32=true', '--emit=quantized-ir', '--test_input=' + npz],
+            'bmnetu --emit=quantized-ir (images %d..%d)' % (start, start + count - 1))
+        walls.append(time.time() - t0)
+        raw = np.fromfile(ref_file, dtype=np.float32)
+        if raw.size != batch * 10:
+            raise Failure('%s: %d floats, expected %d' % (ref_file, raw.size, batch * 10))
+        preds[start:start + count] = raw.reshape(batch, 10)[:count].argmax(1)
+    correct = int((preds == labels[:n]).sum())
+    summary = {
+        'label': 'int8-reference', 'model': deploy, 'weights': int8umodel,
+        'batch': batch, 'images': n, 'correct': correct, 'top1': 100.0 * correct / n,
+        'runs': len(walls), 'seconds_total': round(sum(walls), 1),
+        'note': 'bmnetu INT8 reference interpreter outputs, not the cmodel',
+    }
+    ref = os.path.join(model_dir, 'torch_predictions.npy') if model_dir else None
+    if ref and os.path.exists(ref):
+        tp = np.load(ref)[:n]
+        summary['torch_top1'] = 100.0 * float((tp == labels[:n]).mean())
+        summary['torch_agreement'] = 100.0 * float((tp == preds).mean())
+    np.save(os.path.join(work, 'predictions.npy'), preds)
+    with open(os.path.join(work, 'eval_summary.json'), 'w') as f:
+        json.dump(summary, f, indent=1)
+    print('int8 reference (bmnetu interpreter): top-1 %.2f%% over %d images (%d runs, '
+          '%.1f s)' % (summary['top1'], n, len(walls), summary['seconds_total']),
+          flush=True)
+    return summary
+
+
 def cmd_eval(args):
     evaluate(os.path.abspath(args.build), args.bmodel, args.work, args.limit,
              model_dir=args.model_dir)
@@ -459,32 +516,53 @@ def cmd_int8(args):
         'calibration_use_pb',
         log=os.path.join(logs, 'calibration_use_pb.log'))
 
-    int8_dir = os.path.join(work, 'int8_b%d' % batch)
-    run([tools['bmnetu'], '--model=' + one('_deploy_int8_unique_top.prototxt'),
-         '--weight=' + one('.int8umodel'), '--target=BM1684', '--outdir=' + int8_dir,
-         '--max_n=%d' % batch, '--input_as_fp32=true', '--output_as_fp32=true'],
-        'bmnetu', log=os.path.join(logs, 'bmnetu.log'))
-
-    int8 = evaluate(build, os.path.join(int8_dir, 'compilation.bmodel'),
-                    os.path.join(work, 'eval_int8'), args.limit, 'int8', model_dir)
-    p32 = np.load(os.path.join(work, 'eval_fp32', 'predictions.npy'))
-    p8 = np.load(os.path.join(work, 'eval_int8', 'predictions.npy'))
-    drop = fp32['top1'] - int8['top1']
+    deploy = one('_deploy_int8_unique_top.prototxt')
+    int8umodel = one('.int8umodel')
     result = {
         'images': fp32['images'], 'batch': batch, 'calibration_images': args.calib,
         'th_method': args.th_method, 'per_channel': args.per_channel,
-        'torch_top1': fp32.get('torch_top1'),
-        'fp32_top1': fp32['top1'], 'int8_top1': int8['top1'], 'drop_pt': drop,
-        'prediction_agreement': float((p32 == p8).mean() * 100.0),
+        'torch_top1': fp32.get('torch_top1'), 'fp32_top1': fp32['top1'],
         'max_drop_pt': args.max_drop,
-        'pass': drop <= args.max_drop,
     }
-    with open(os.path.join(work, 'int8_summary.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    print('int8: FP32 top-1 %.2f%%, INT8 top-1 %.2f%%, drop %.2f pt over %d images '
-          '(FP32 and INT8 predictions agree on %.2f%%)'
+    summary_path = os.path.join(work, 'int8_summary.json')
+
+    def save(**kw):
+        result.update(kw)
+        with open(summary_path, 'w') as f:
+            json.dump(result, f, indent=1)
+
+    p32 = np.load(os.path.join(work, 'eval_fp32', 'predictions.npy'))
+    # The INT8 net on the reference interpreter: what the cmodel must match.
+    ref = evaluate_reference(build, deploy, int8umodel, os.path.join(work, 'eval_int8_ref'),
+                             batch, args.limit, model_dir)
+    pref = np.load(os.path.join(work, 'eval_int8_ref', 'predictions.npy'))
+    save(int8_reference_top1=ref['top1'], int8_reference_drop_pt=fp32['top1'] - ref['top1'],
+         int8_reference_agreement=float((p32 == pref).mean() * 100.0))
+    print('int8: FP32 top-1 %.2f%%, INT8 reference top-1 %.2f%%, drop %.2f pt'
+          % (fp32['top1'], ref['top1'], fp32['top1'] - ref['top1']), flush=True)
+
+    int8_dir = os.path.join(work, 'int8_b%d' % batch)
+    try:
+        run([tools['bmnetu'], '--model=' + deploy, '--weight=' + int8umodel,
+             '--target=BM1684', '--outdir=' + int8_dir, '--max_n=%d' % batch,
+             '--input_as_fp32=true', '--output_as_fp32=true'],
+            'bmnetu', log=os.path.join(logs, 'bmnetu.log'))
+        int8 = evaluate(build, os.path.join(int8_dir, 'compilation.bmodel'),
+                        os.path.join(work, 'eval_int8'), args.limit, 'int8', model_dir)
+    except Failure as e:
+        save(int8_top1=None, drop_pt=None, error=str(e).splitlines()[0], passed=False)
+        raise
+    p8 = np.load(os.path.join(work, 'eval_int8', 'predictions.npy'))
+    drop = fp32['top1'] - int8['top1']
+    save(int8_top1=int8['top1'], drop_pt=drop,
+         prediction_agreement=float((p32 == p8).mean() * 100.0),
+         cmodel_matches_reference=bool((p8 == pref).all()),
+         passed=drop <= args.max_drop)
+    print('int8: FP32 top-1 %.2f%%, INT8 top-1 %.2f%% on the cmodel, drop %.2f pt over %d '
+          'images (FP32 and INT8 predictions agree on %.2f%%; cmodel %s the reference)'
           % (fp32['top1'], int8['top1'], drop, fp32['images'],
-             result['prediction_agreement']))
+             result['prediction_agreement'],
+             'matches' if result['cmodel_matches_reference'] else 'DIFFERS from'))
     if drop > args.max_drop:
         raise Failure('INT8 top-1 drop %.2f pt exceeds %.2f pt' % (drop, args.max_drop))
     return 0
