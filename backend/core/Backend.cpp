@@ -92,12 +92,43 @@ llvm::Error lowerAll(const Graph &g, LowerContext &ctx, uint32_t &lowered) {
   return llvm::Error::success();
 }
 
+/// The bmodel element type of an IO value (the checks admit only these).
+bmodel::DType ioDType(DType t) {
+  switch (t) {
+  case DType::F16:
+    return bmodel::DType::F16;
+  case DType::BF16:
+    return bmodel::DType::BF16;
+  case DType::I8:
+    return bmodel::DType::I8;
+  case DType::U8:
+    return bmodel::DType::U8;
+  case DType::I16:
+    return bmodel::DType::I16;
+  case DType::U16:
+    return bmodel::DType::U16;
+  case DType::I32:
+    return bmodel::DType::I32;
+  default:
+    return bmodel::DType::F32;
+  }
+}
+
+/// An IO tensor: its dtype, and for a quantized value (an INT8 net's input
+/// or output) its per-tensor scale and zero point, as the SDK's bmodels
+/// carry them.
 bmodel::TensorInfo ioTensor(const Value *v, uint64_t addr) {
   bmodel::TensorInfo ti;
   ti.name = v->name();
-  ti.dtype = bmodel::DType::F32;
+  ti.dtype = ioDType(v->dtype());
   ti.deviceAddr = addr;
-  ti.size = uint64_t(std::max<int64_t>(v->shape().numElements(), 1)) * 4;
+  ti.size = uint64_t(std::max<int64_t>(v->shape().numElements(), 1)) *
+            dtypeSize(v->dtype());
+  if (const auto &q = v->type().quant)
+    if (q->scale.size() == 1) {
+      ti.scale = q->scale[0];
+      ti.zeroPoint = q->zeroPoint.empty() ? 0 : q->zeroPoint[0];
+    }
   bmodel::Shape s;
   for (int64_t d : v->shape().dims())
     s.push_back(uint64_t(d));

@@ -12,6 +12,7 @@
 #include "backend/core/OpHooks.h"
 
 #include "backend/core/Builders.h"
+#include "backend/core/EwView.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -24,12 +25,6 @@ using isa::Strides4;
 
 namespace {
 
-/// The 4-D view of an element-wise op: one shape, per-operand strides.
-struct EwView {
-  Shape4 shape;
-  std::vector<Strides4> strides; // one per operand, then the output
-};
-
 /// Largest divisor of v that is <= cap (>= 1).
 uint32_t largestDivisorAtMost(uint64_t v, uint64_t cap) {
   for (uint64_t d = std::min(v, cap); d > 1; --d)
@@ -38,9 +33,11 @@ uint32_t largestDivisorAtMost(uint64_t v, uint64_t cap) {
   return 1;
 }
 
-std::optional<EwView> makeView(const isa::TargetInfo &t,
-                               llvm::ArrayRef<int64_t> out,
-                               llvm::ArrayRef<std::vector<int64_t>> ins) {
+} // namespace
+
+std::optional<EwView>
+backend::makeEwView(const isa::TargetInfo &t, llvm::ArrayRef<int64_t> out,
+                    llvm::ArrayRef<std::vector<int64_t>> ins) {
   size_t r = out.size();
   std::vector<std::vector<int64_t>> padded;
   for (const auto &d : ins) {
@@ -134,6 +131,8 @@ std::optional<EwView> makeView(const isa::TargetInfo &t,
   }
   return v;
 }
+
+namespace {
 
 /// One BDC step of a tile program. Buffers 0..loads-1 hold the loaded
 /// operands; step i writes buffer loads + i.
@@ -236,7 +235,7 @@ private:
 llvm::Expected<std::unique_ptr<LocalOp>>
 programOp(const Node &n, LowerContext &ctx, EwProgram p, const Value *out) {
   const isa::TargetInfo &t = ctx.target();
-  auto view = makeView(t, dimsOf(out), p.loadDims);
+  auto view = makeEwView(t, dimsOf(out), p.loadDims);
   if (!view)
     return nodeError(n, "operand shapes do not map onto a 4-D broadcast view");
   return std::make_unique<EwOp>(t, std::move(p), std::move(*view),
@@ -380,7 +379,7 @@ llvm::Error checkBinary(const Node &n, const isa::TargetInfo &t) {
   }
   if (dims.empty())
     return nodeError(n, "both operands are constant scalars (fold it first)");
-  if (!makeView(t, dimsOf(n.output(0)), dims))
+  if (!makeEwView(t, dimsOf(n.output(0)), dims))
     return nodeError(n, "broadcast pattern needs more than 4 dimensions");
   return llvm::Error::success();
 }
