@@ -29,10 +29,16 @@ std::string describeNode(const Node &n) {
 llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t) {
   std::vector<std::string> problems;
   std::map<std::string, unsigned> unsupportedTypes;
+  // f32 inputs, and the integer inputs of an INT8 net (quantized values,
+  // accumulators).
+  auto ioType = [](DType d) {
+    return d == DType::F32 || d == DType::I8 || d == DType::U8 ||
+           d == DType::I16 || d == DType::I32;
+  };
   for (const Value *v : g.inputs())
-    if (!v->shape().isStatic() || v->dtype() != DType::F32)
+    if (!v->shape().isStatic() || !ioType(v->dtype()))
       problems.push_back("graph input '" + v->name() +
-                         "' must be a static f32 "
+                         "' must be a static f32, i8, u8, i16 or i32 "
                          "tensor (got " +
                          v->type().str() + ")");
   for (const auto &np : g.nodes()) {
