@@ -256,9 +256,19 @@ llvm::Error checkF32(const Node &n) {
   if (n.output(0)->dtype() != DType::F32)
     return nodeError(n, "only f32 is supported (got " +
                             dtypeName(n.output(0)->dtype()) + ")");
-  for (const Value *v : n.inputs())
-    if (v && v->dtype() != DType::F32 && !v->constantValue())
+  for (const Value *v : n.inputs()) {
+    if (!v || v->dtype() == DType::F32)
+      continue;
+    const Tensor *c = v->constantValue();
+    if (!c)
       return nodeError(n, "only f32 inputs are supported");
+    // Integer constants are placed in their own type (the INT8 rows read
+    // them so); the f32 tile programs take them only as scalars.
+    bool ownType = c->dtype() == DType::I8 || c->dtype() == DType::U8 ||
+                   c->dtype() == DType::I16 || c->dtype() == DType::I32;
+    if (ownType && c->numElements() != 1)
+      return nodeError(n, "an integer constant operand must be a scalar");
+  }
   return llvm::Error::success();
 }
 
