@@ -224,10 +224,6 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
               << llvm::format("%.6f", outputCosine((*outs)[i], v, fpOuts[i]))
               << "\n";
     }
-    if (opts.emit == EmitKind::QuantizedIR) {
-      if (llvm::Error e = writeIR(m, **stage, opts.netName + ".quantized"))
-        return e;
-    }
   }
   if (llvm::Error e =
           (*stage)->writeFile("input_ref_data.dat", encodeRefData(*inputs)))

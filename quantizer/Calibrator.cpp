@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <thread>
 
 namespace onntc {
 
@@ -119,32 +120,68 @@ llvm::Expected<std::vector<Tensor>> BatchSource::next() {
 
 static bool observed(const Node &n) { return n.kind() != OpKind::Constant; }
 
+/// Statistics of one batch: the graph inputs and every observed F32 output.
+static std::string batchStats(const Graph &g, llvm::ArrayRef<Tensor> batch,
+                       KernelContext &ctx, CalibrationStats &p) {
+  for (size_t i = 0; i < batch.size(); ++i)
+    p.tensors[g.inputs()[i]->name()].add(batch[i].data<float>(),
+                                         size_t(batch[i].numElements()));
+  auto outs = runGraph(g, batch, ctx, [&](const Node &n,
+                                          llvm::ArrayRef<Tensor> r) {
+    if (!observed(n))
+      return;
+    for (unsigned i = 0; i < n.numOutputs() && i < r.size(); ++i)
+      if (r[i].isValid() && r[i].dtype() == DType::F32)
+        p.tensors[n.output(i)->name()].add(r[i].data<float>(),
+                                           size_t(r[i].numElements()));
+  });
+  if (!outs)
+    return llvm::toString(outs.takeError());
+  p.samples = size_t(batch[0].shape()[0]);
+  return "";
+}
+
 llvm::Expected<CalibrationStats>
 collectStats(const Graph &g, BatchSource &src, size_t iterations,
              KernelContext &ctx, const BatchProgressFn &progress) {
+  // One batch per worker at a time, each worker single-threaded (whole
+  // batches in parallel use two cores better than one batch's kernels
+  // split in two). Every batch makes its own statistics and they merge in
+  // batch order, so the result does not depend on the number of workers.
   CalibrationStats s;
   src.rewind();
-  for (size_t it = 0; it < iterations; ++it) {
-    auto batch = src.next();
-    if (!batch)
-      return batch.takeError();
-    for (size_t i = 0; i < batch->size(); ++i)
-      s.tensors[g.inputs()[i]->name()].add((*batch)[i].data<float>(),
-                                           size_t((*batch)[i].numElements()));
-    auto outs = runGraph(g, *batch, ctx, [&](const Node &n,
-                                             llvm::ArrayRef<Tensor> r) {
-      if (!observed(n))
-        return;
-      for (unsigned i = 0; i < n.numOutputs() && i < r.size(); ++i)
-        if (r[i].isValid() && r[i].dtype() == DType::F32)
-          s.tensors[n.output(i)->name()].add(r[i].data<float>(),
-                                             size_t(r[i].numElements()));
-    });
-    if (!outs)
-      return outs.takeError();
-    s.samples += size_t((*batch)[0].shape()[0]);
+  unsigned workers = std::max(1u, ctx.numThreads());
+  std::vector<std::unique_ptr<KernelContext>> ctxs;
+  for (unsigned w = 0; w < workers; ++w)
+    ctxs.push_back(std::make_unique<KernelContext>(1));
+  for (size_t it = 0; it < iterations; it += workers) {
+    size_t n = std::min<size_t>(workers, iterations - it);
+    std::vector<std::vector<Tensor>> batches;
+    for (size_t k = 0; k < n; ++k) {
+      auto batch = src.next();
+      if (!batch)
+        return batch.takeError();
+      batches.push_back(std::move(*batch));
+    }
+    std::vector<CalibrationStats> part(n);
+    std::vector<std::string> errs(n);
+    std::vector<std::thread> threads;
+    for (size_t k = 1; k < n; ++k)
+      threads.emplace_back([&, k] {
+        errs[k] = batchStats(g, batches[k], *ctxs[k], part[k]);
+      });
+    errs[0] = batchStats(g, batches[0], *ctxs[0], part[0]);
+    for (std::thread &t : threads)
+      t.join();
+    for (size_t k = 0; k < n; ++k) {
+      if (!errs[k].empty())
+        return makeError(errs[k]);
+      for (auto &[name, st] : part[k].tensors)
+        s.tensors[name].merge(st);
+      s.samples += part[k].samples;
+    }
     if (progress)
-      progress(it + 1, iterations);
+      progress(it + n, iterations);
   }
   return s;
 }

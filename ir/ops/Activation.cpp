@@ -5,6 +5,7 @@
 // loop is the shared broadcast engine. F16/BF16 inputs are computed in F32.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/ops/WrapMath.h"
 #include "ir/ops/Broadcast.h"
 
 #include <cmath>
@@ -54,15 +55,6 @@ ONNTC_FLOAT_OP(AcoshOp, std::acosh(x))
 ONNTC_FLOAT_OP(AtanhOp, std::atanh(x))
 #undef ONNTC_FLOAT_OP
 
-/// -x, wrapping around for integers as numpy does (-INT_MIN == INT_MIN);
-/// negating the most negative signed value is undefined in C++.
-template <typename T> T negate(T x) {
-  if constexpr (std::is_integral_v<T>)
-    return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(x));
-  else
-    return -x;
-}
-
 /// An op `Name` over the dtypes in `Mask`, computing `Expr` from `x` of type T.
 #define ONNTC_TYPED_OP(Name, Mask, Expr)                                       \
   struct Name : NoAttrs {                                                      \
@@ -72,8 +64,8 @@ template <typename T> T negate(T x) {
   };
 // x < 0 ? 0 : x lets NaN through, as numpy's maximum does.
 ONNTC_TYPED_OP(ReluOp, kMaskF32 | kMaskSInt, x < T(0) ? T(0) : x)
-ONNTC_TYPED_OP(NegOp, kMaskF32 | kMaskSInt, negate(x))
-ONNTC_TYPED_OP(AbsOp, kMaskArith, T(std::is_signed_v<T> &&x < T(0) ? negate(x) : x))
+ONNTC_TYPED_OP(NegOp, kMaskF32 | kMaskSInt, wrapNeg(x))
+ONNTC_TYPED_OP(AbsOp, kMaskArith, T(std::is_signed_v<T> &&x < T(0) ? wrapNeg(x) : x))
 ONNTC_TYPED_OP(SignOp, kMaskArith, x != x ? x : T((T(0) < x) - (x < T(0))))
 ONNTC_TYPED_OP(NotOp, kMaskBool, T(x == 0))
 #undef ONNTC_TYPED_OP

@@ -5,6 +5,7 @@
 // functor and a dtype mask.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/ops/WrapMath.h"
 #include "ir/ops/Broadcast.h"
 
 #include <cmath>
@@ -27,7 +28,7 @@ template <typename T> T divide(T a, T b) {
       return T(0);
     if constexpr (std::is_signed_v<T>)
       if (b == T(-1))
-        return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a));
+        return wrapNeg(a);
     return T(a / b);
   }
 }
@@ -86,11 +87,11 @@ struct NoAttrs {
     static constexpr bool kBoolOut = BoolOut;                                  \
     template <typename T> auto operator()(T a, T b) const { return Expr; }     \
   };
-ONNTC_BINOP(AddOp, false, T(a + b))
-ONNTC_BINOP(SubOp, false, T(a - b))
-ONNTC_BINOP(MulOp, false, T(a *b))
+ONNTC_BINOP(AddOp, false, wrapAdd(a, b))
+ONNTC_BINOP(SubOp, false, wrapSub(a, b))
+ONNTC_BINOP(MulOp, false, wrapMul(a, b))
 ONNTC_BINOP(DivOp, false, divide(a, b))
-ONNTC_BINOP(PReluOp, false, T(a < 0 ? T(a * b) : a))
+ONNTC_BINOP(PReluOp, false, T(a < 0 ? wrapMul(a, b) : a))
 ONNTC_BINOP(MaxOp, false, maxOf(a, b))
 ONNTC_BINOP(MinOp, false, minOf(a, b))
 ONNTC_BINOP(EqualOp, true, a == b)

@@ -8,6 +8,7 @@
 // sums and NaN for the mean), as ONNX specifies.
 //
 //===----------------------------------------------------------------------===//
+#include "ir/ops/WrapMath.h"
 #include "ir/ops/NnCommon.h"
 
 #include <cmath>
@@ -107,21 +108,9 @@ void forEachReduced(const Shape &xs, const std::vector<bool> &red, Fn fn) {
   }
 }
 
-/// Integer accumulation wraps around (two's complement), as integer kernels
-/// of other runtimes do; signed overflow is undefined in C++, so integer
-/// sums and products go through the unsigned type.
-template <typename A> A accAdd(A a, A b) {
-  if constexpr (std::is_integral_v<A>)
-    return A(std::make_unsigned_t<A>(a) + std::make_unsigned_t<A>(b));
-  else
-    return a + b;
-}
-template <typename A> A accMul(A a, A b) {
-  if constexpr (std::is_integral_v<A>)
-    return A(std::make_unsigned_t<A>(a) * std::make_unsigned_t<A>(b));
-  else
-    return a * b;
-}
+/// Integer accumulation wraps around (ir/ops/WrapMath.h).
+template <typename A> A accAdd(A a, A b) { return wrapAdd(a, b); }
+template <typename A> A accMul(A a, A b) { return wrapMul(a, b); }
 template <typename A> A accAbs(A v) {
   return v < 0 ? A(accMul(v, A(-1))) : v;
 }
