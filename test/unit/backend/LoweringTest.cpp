@@ -5,6 +5,9 @@
 
 #include "BackendTestUtil.h"
 
+#include "ir/Verifier.h"
+#include "isa/Target.h"
+
 #include <catch2/catch.hpp>
 
 using namespace onntc;
@@ -484,4 +487,40 @@ TEST_CASE("int8: data movement on i8 values", "[backend][int8]") {
   Value *s = b.op(OpKind::Unsqueeze, {x}, {{"axes", Ints{0}}});
   b.g.addOutput(b.op(OpKind::Squeeze, {s}, {{"axes", Ints{0}}}));
   checkBothTargetsExact(b);
+}
+
+TEST_CASE("int8: the forms the rows do not lower are named, per node",
+          "[backend][int8]") {
+  Builder b;
+  Value *x = b.qinput("x", {1, 8, 6, 6}, DType::I8);
+  // The pool command sums raw values: no input zero point.
+  b.g.addOutput(b.op(OpKind::QAvgPool, {x},
+                     {{"kernel_shape", Ints{2, 2}},
+                      {"multiplier", int64_t(1 << 30)},
+                      {"shift", int64_t(32)},
+                      {"in_zp", int64_t(3)}}));
+  // Per-column requant with a zero point on A.
+  Value *a = b.qinput("a", {4, 8}, DType::I8);
+  b.g.addOutput(b.op(OpKind::QMatMul, {a, i8Const(b, {8, 3})},
+                     {{"multiplier", Ints{1 << 30, 1 << 30, 1 << 30}},
+                      {"shift", Ints{31, 31, 31}},
+                      {"a_zp", int64_t(1)}}));
+  // An i8 pad must pad with the zero point 0.
+  b.g.addOutput(b.op(
+      OpKind::Pad,
+      {x, b.constant(Tensor::fromInts(DType::I64, Shape{8},
+                                      {0, 0, 1, 1, 0, 0, 1, 1})),
+       b.constant(Tensor::fromInts(DType::I8, Shape{}, {5}))}));
+  // Element-wise FP32 ops do not take i8 values (the quantize stage makes
+  // them luts).
+  b.g.addOutput(b.op(OpKind::Relu, {x}));
+  REQUIRE(!inferTypes(b.g).operator bool());
+  auto cm = backend::compileToBModel(b.g, isa::getBM1684Target());
+  REQUIRE(!cm);
+  std::string msg = llvm::toString(cm.takeError());
+  CHECK_THAT(msg, Catch::Contains("4 node(s) cannot be lowered"));
+  CHECK_THAT(msg, Catch::Contains("in_zp != 0 is not supported"));
+  CHECK_THAT(msg, Catch::Contains("a per-column requant needs a_zp = 0"));
+  CHECK_THAT(msg, Catch::Contains("an 8-bit pad must pad with 0"));
+  CHECK_THAT(msg, Catch::Contains("only f32 is supported (got i8)"));
 }
