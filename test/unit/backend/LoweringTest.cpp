@@ -316,6 +316,23 @@ TEST_CASE("int8: qconv per channel, bias, relu, stride, tiled rows",
   checkExactTiled(b, "conv", 2);
 }
 
+TEST_CASE("int8: qconv whose weights need output-channel slices",
+          "[backend][int8]") {
+  Builder b;
+  // 1024 x 7 x 7 i8 weights per output channel, 12 channel groups per lane:
+  // more than local memory, so the per-channel requant table is loaded with
+  // each slice's weights and bias.
+  Value *x = b.qinput("x", {1, 1024, 4, 4}, DType::I8);
+  auto rq = randomRequant(b, 768, 44);
+  b.g.addOutput(b.op(OpKind::QConv,
+                     {x, i8Const(b, {768, 1024, 7, 7}),
+                      i32Const(b, {768}, 200000)},
+                     {{"pads", Ints{3, 3, 3, 3}},
+                      {"multiplier", rq.first},
+                      {"shift", rq.second}}));
+  checkExactTiled(b, "conv", 2);
+}
+
 TEST_CASE("int8: qconv per tensor, u8 input with a zero point, stride 2, "
           "asymmetric pads, more than 64 output channels",
           "[backend][int8]") {
