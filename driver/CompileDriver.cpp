@@ -262,7 +262,8 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
         if (check->intMismatches)
           return makeError(
               "the bmodel's integer outputs on the cmodel differ from the "
-              "INT8 reference in " + std::to_string(check->intMismatches) +
+              "INT8 reference in " +
+              std::to_string(check->intMismatches) +
               " element(s) (they must match bit for bit); rerun with "
               "--cmp=false to keep the files and report this model");
         if (!(check->maxRelDiff <= kCmpTolerance))

@@ -49,8 +49,7 @@ isa::Strides4 backend::denseStrides(isa::Shape4 s) {
 /// tables, i16, i32 biases) are placed as they are; every other constant as
 /// f32.
 static bool keepsOwnDType(DType t) {
-  return t == DType::I8 || t == DType::U8 || t == DType::I16 ||
-         t == DType::I32;
+  return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::I32;
 }
 
 const Value *LowerContext::root(const Value *v) const {
@@ -81,9 +80,8 @@ uint64_t LowerContext::addressOf(const Value *v) {
     auto it = coeffOffset_.find(r);
     if (it != coeffOffset_.end())
       return target_.coeffStartAddr + it->second;
-    uint64_t addr = addCoeff(keepsOwnDType(c->dtype()) ? *c
-                                                        : c->castTo(DType::F32),
-                             r->name());
+    uint64_t addr = addCoeff(
+        keepsOwnDType(c->dtype()) ? *c : c->castTo(DType::F32), r->name());
     coeffOffset_[r] = addr - target_.coeffStartAddr;
     return addr;
   }

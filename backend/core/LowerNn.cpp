@@ -56,8 +56,10 @@ llvm::Error checkStaticTyped(const Node &n, std::initializer_list<DType> types,
       return nodeError(n, "only static shapes are supported");
   }
   if (!ok(n.input(0)->dtype()) || !ok(n.output(0)->dtype()))
-    return nodeError(n, llvm::Twine("only ") + what + " tensors are supported "
-                            "(got " + dtypeName(n.input(0)->dtype()) + " -> " +
+    return nodeError(n, llvm::Twine("only ") + what +
+                            " tensors are supported "
+                            "(got " +
+                            dtypeName(n.input(0)->dtype()) + " -> " +
                             dtypeName(n.output(0)->dtype()) + ")");
   return llvm::Error::success();
 }
@@ -257,9 +259,9 @@ public:
 
   std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
     std::vector<LocalBuffer> b(q_.perChannel() ? 5 : 4);
-    b[kWeight] = {isa::convWeightBytesPerLane(t_, s.c, cg_.icpg, g_.kh, g_.kw,
-                                              wdt_),
-                  true, false, true};
+    b[kWeight] = {
+        isa::convWeightBytesPerLane(t_, s.c, cg_.icpg, g_.kh, g_.kw, wdt_),
+        true, false, true};
     b[kBias] = {isa::perChannelBytesPerLane(t_, s.c, bdt_), hasBias_, false,
                 true};
     if (q_.perChannel())
@@ -280,11 +282,11 @@ public:
     uint32_t ocT = tl.shape.c;
     switch (buf) {
     case kWeight:
-      return isa::makeConvWeightLoad(
-          ocT, cg_.icpg, g_.kh, g_.kw, wdt_,
-          wAddr_ + isa::dtypeBytes(wdt_) * uint64_t(tl.c0) * cg_.icpg * g_.kh *
-                       g_.kw,
-          laddr);
+      return isa::makeConvWeightLoad(ocT, cg_.icpg, g_.kh, g_.kw, wdt_,
+                                     wAddr_ + isa::dtypeBytes(wdt_) *
+                                                  uint64_t(tl.c0) * cg_.icpg *
+                                                  g_.kh * g_.kw,
+                                     laddr);
     case kBias:
       return isa::makePerChannelLoad(
           ocT, bdt_, bAddr_ + isa::dtypeBytes(bdt_) * uint64_t(tl.c0), laddr);
@@ -400,8 +402,7 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
                 n.kind() == OpKind::GlobalMaxPool;
   PoolGeom p;
   p.avg = n.kind() == OpKind::AveragePool ||
-          n.kind() == OpKind::GlobalAveragePool ||
-          n.kind() == OpKind::QAvgPool;
+          n.kind() == OpKind::GlobalAveragePool || n.kind() == OpKind::QAvgPool;
   // qavg_pool's multiplier folds in one window area: padding counts.
   p.countPad =
       (n.kind() == OpKind::AveragePool && n.getInt("count_include_pad") != 0) ||
@@ -448,8 +449,7 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
 }
 
 llvm::Error checkPool(const Node &n, const isa::TargetInfo &) {
-  bool isMax =
-      n.kind() == OpKind::MaxPool || n.kind() == OpKind::GlobalMaxPool;
+  bool isMax = n.kind() == OpKind::MaxPool || n.kind() == OpKind::GlobalMaxPool;
   if (isMax && n.input(0)->dtype() != DType::F32) {
     // Max pooling is exact on 8-bit values (the output keeps the scale).
     if (llvm::Error e =
@@ -803,10 +803,9 @@ public:
       return isa::makeReplicate(t_, std::min(s.c, t_.npuNum), s.w, bdt_,
                                 cAddr_ + bs * uint64_t(n0), laddr);
     default:
-      return isa::makeStore(t_, {1, s.c, 1, s.w}, odt_, laddr,
-                            yAddr_ +
-                                os * (mg_.yOff[b] + uint64_t(m0) * N_ + n0),
-                            {0, N_, 0, 1});
+      return isa::makeStore(
+          t_, {1, s.c, 1, s.w}, odt_, laddr,
+          yAddr_ + os * (mg_.yOff[b] + uint64_t(m0) * N_ + n0), {0, N_, 0, 1});
     }
   }
 
@@ -924,10 +923,10 @@ public:
                                      q_.tableAddr + 8 * uint64_t(n0), laddr);
     default:
       // Y[m][n] at m * N + n: channel n stride 1, column m stride N.
-      return isa::makeStore(
-          t_, {1, s.c, 1, s.w}, odt_, laddr,
-          yAddr_ + isa::dtypeBytes(odt_) * (uint64_t(m0) * N_ + n0),
-          {0, 1, 0, N_});
+      return isa::makeStore(t_, {1, s.c, 1, s.w}, odt_, laddr,
+                            yAddr_ + isa::dtypeBytes(odt_) *
+                                         (uint64_t(m0) * N_ + n0),
+                            {0, 1, 0, N_});
     }
   }
 

@@ -209,8 +209,7 @@ llvm::Error checkStaticIO(const Node &n) {
 }
 
 bool isInt(DType t) {
-  return t == DType::I8 || t == DType::U8 || t == DType::I16 ||
-         t == DType::I32;
+  return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::I32;
 }
 
 /// A program over the flat (broadcast-free) view of a one-input op.

@@ -39,8 +39,7 @@ Value *Builder::input(const std::string &name, Tensor data) {
   return input(name, std::move(s));
 }
 
-Value *Builder::qinput(const std::string &name, Shape s, DType t,
-                       float scale) {
+Value *Builder::qinput(const std::string &name, Shape s, DType t, float scale) {
   TensorType ty(t, std::move(s));
   ty.quant = QuantParams{{scale}, {0}, -1};
   return g.addInput(name, std::move(ty));
@@ -177,8 +176,8 @@ RunFigures backendtest::compileRunCompare(Builder &b,
     REQUIRE(got.data.size() == r.byteSize());
     size_t eb = dtypeSize(r.dtype());
     for (int64_t i = 0; i < r.numElements(); ++i)
-      if (std::memcmp(got.data.data() + size_t(i) * eb, r.raw() + size_t(i) * eb,
-                      eb) != 0)
+      if (std::memcmp(got.data.data() + size_t(i) * eb,
+                      r.raw() + size_t(i) * eb, eb) != 0)
         ++f.mismatches;
     if (r.dtype() != DType::F32) {
       if (f.mismatches)

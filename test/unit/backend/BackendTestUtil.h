@@ -34,8 +34,7 @@ struct Builder {
   Value *input(const std::string &name, Tensor data);
   /// A quantized input (i8/u8/i32) with a per-tensor scale; its random data
   /// covers the whole range of the type (i32: [-2^20, 2^20)).
-  Value *qinput(const std::string &name, Shape s, DType t,
-                float scale = 0.05f);
+  Value *qinput(const std::string &name, Shape s, DType t, float scale = 0.05f);
   /// Random integers of type t (uniform over the range, or [lo, hi]).
   Tensor randomInts(Shape s, DType t);
   Tensor randomInts(Shape s, DType t, int64_t lo, int64_t hi);

@@ -285,9 +285,9 @@ TEST_CASE("int8: quantize (ties, saturation, NaN) and dequantize",
   Value *q = b.op(OpKind::Quantize, {x},
                   {{"scale", scale}, {"zero_point", int64_t(3)}});
   b.g.addOutput(q);
-  Value *u = b.op(OpKind::Quantize, {x},
-                  {{"scale", 0.013f}, {"zero_point", int64_t(128)},
-                   {"to", DType::U8}});
+  Value *u = b.op(
+      OpKind::Quantize, {x},
+      {{"scale", 0.013f}, {"zero_point", int64_t(128)}, {"to", DType::U8}});
   b.g.addOutput(u);
   b.g.addOutput(b.op(OpKind::Dequantize, {q},
                      {{"scale", scale}, {"zero_point", int64_t(3)}}));
@@ -324,12 +324,12 @@ TEST_CASE("int8: qconv whose weights need output-channel slices",
   // each slice's weights and bias.
   Value *x = b.qinput("x", {1, 1024, 4, 4}, DType::I8);
   auto rq = randomRequant(b, 768, 44);
-  b.g.addOutput(b.op(OpKind::QConv,
-                     {x, i8Const(b, {768, 1024, 7, 7}),
-                      i32Const(b, {768}, 200000)},
-                     {{"pads", Ints{3, 3, 3, 3}},
-                      {"multiplier", rq.first},
-                      {"shift", rq.second}}));
+  b.g.addOutput(
+      b.op(OpKind::QConv,
+           {x, i8Const(b, {768, 1024, 7, 7}), i32Const(b, {768}, 200000)},
+           {{"pads", Ints{3, 3, 3, 3}},
+            {"multiplier", rq.first},
+            {"shift", rq.second}}));
   checkExactTiled(b, "conv", 2);
 }
 
@@ -397,11 +397,9 @@ TEST_CASE("int8: qmatmul per column (the transposed product), tiled",
   Builder b;
   Value *a = b.qinput("a", {40000, 40}, DType::I8);
   auto rq = randomRequant(b, 130, 39);
-  b.g.addOutput(b.op(OpKind::QMatMul,
-                     {a, i8Const(b, {40, 130}), i32Const(b, {130}, 30000)},
-                     {{"multiplier", rq.first},
-                      {"shift", rq.second},
-                      {"relu", int64_t(1)}}));
+  b.g.addOutput(b.op(
+      OpKind::QMatMul, {a, i8Const(b, {40, 130}), i32Const(b, {130}, 30000)},
+      {{"multiplier", rq.first}, {"shift", rq.second}, {"relu", int64_t(1)}}));
   checkExactTiled(b, "matmul", 2);
   Builder c;
   Value *p = c.qinput("p", {3, 77}, DType::I8);
@@ -465,10 +463,9 @@ TEST_CASE("int8: requant per tensor and per channel, lut", "[backend][int8]") {
                      {{"multiplier", rq.first}, {"shift", rq.second}}));
   auto rq2 = randomRequant(b, 3, 29);
   Value *u = b.qinput("u", {1, 3, 200, 300}, DType::I8);
-  b.g.addOutput(b.op(OpKind::Requant, {u},
-                     {{"multiplier", rq2.first},
-                      {"shift", rq2.second},
-                      {"to", DType::U8}}));
+  b.g.addOutput(b.op(
+      OpKind::Requant, {u},
+      {{"multiplier", rq2.first}, {"shift", rq2.second}, {"to", DType::U8}}));
   b.g.addOutput(
       b.op(OpKind::Lut, {x, b.constant(b.randomInts({256}, DType::I8))}));
   b.g.addOutput(
@@ -485,15 +482,15 @@ TEST_CASE("int8: data movement on i8 values", "[backend][int8]") {
   Value *r =
       b.op(OpKind::Reshape,
            {t, b.constant(Tensor::fromInts(DType::I64, Shape{3}, {2, 35, 7}))});
-  b.g.addOutput(b.op(OpKind::Lut, {r, b.constant(b.randomInts({256},
-                                                               DType::I8))}));
+  b.g.addOutput(
+      b.op(OpKind::Lut, {r, b.constant(b.randomInts({256}, DType::I8))}));
   b.g.addOutput(b.op(OpKind::Flatten, {c}));
   auto i64 = [&](std::vector<int64_t> v) {
     return b.constant(
         Tensor::fromInts(DType::I64, Shape{int64_t(v.size())}, v));
   };
-  b.g.addOutput(b.op(OpKind::Slice, {x, i64({1, 1}), i64({3, 100}),
-                                     i64({1, 3}), i64({1, 2})}));
+  b.g.addOutput(b.op(OpKind::Slice, {x, i64({1, 1}), i64({3, 100}), i64({1, 3}),
+                                     i64({1, 2})}));
   b.g.addOutput(b.op(OpKind::Pad, {x, i64({0, 0, 1, 2, 0, 1, 0, 1})}));
   b.g.addOutput(
       b.op(OpKind::Resize,
@@ -523,11 +520,11 @@ TEST_CASE("int8: the forms the rows do not lower are named, per node",
                       {"shift", Ints{31, 31, 31}},
                       {"a_zp", int64_t(1)}}));
   // An i8 pad must pad with the zero point 0.
-  b.g.addOutput(b.op(
-      OpKind::Pad,
-      {x, b.constant(Tensor::fromInts(DType::I64, Shape{8},
-                                      {0, 0, 1, 1, 0, 0, 1, 1})),
-       b.constant(Tensor::fromInts(DType::I8, Shape{}, {5}))}));
+  b.g.addOutput(b.op(OpKind::Pad,
+                     {x,
+                      b.constant(Tensor::fromInts(DType::I64, Shape{8},
+                                                  {0, 0, 1, 1, 0, 0, 1, 1})),
+                      b.constant(Tensor::fromInts(DType::I8, Shape{}, {5}))}));
   // Element-wise FP32 ops do not take i8 values (the quantize stage makes
   // them luts).
   b.g.addOutput(b.op(OpKind::Relu, {x}));

@@ -472,8 +472,9 @@ TEST_CASE("quantize cast: the quantize op's arithmetic (NaN, infinities, "
           "[cmodel][cast][int8]") {
   const TargetInfo &t = getBM1684Target();
   CModel m(t);
-  std::vector<double> x = {NAN, INFINITY, -INFINITY, 1e30, -1e30, 0.25, 0.75,
-                           -0.25, -0.75, 2.5, 6.35, -6.4, 1.0 / 3, 0};
+  std::vector<double> x = {NAN,  INFINITY, -INFINITY, 1e30,  -1e30,
+                           0.25, 0.75,     -0.25,     -0.75, 2.5,
+                           6.35, -6.4,     1.0 / 3,   0};
   Shape4 s{1, 2, 1, uint32_t(x.size() / 2)};
   put(m, 0, s, DType::F32, LocalLayout::AlignEU, x);
   for (DType to : {DType::I8, DType::U8}) {
