@@ -259,6 +259,13 @@ llvm::Error runCompile(const FrontendOptions &opts, llvm::StringRef tool,
                 << llvm::format("%.3f", check->latencyUs / 1000.0) << " ms ("
                 << check->cycles << " cycles), simulator wall "
                 << llvm::format("%.2f", check->simWallUs / 1e6) << " s\n";
+        if (check->intMismatches)
+          return makeError(
+              "the bmodel's integer outputs on the cmodel differ from the "
+              "INT8 reference in " +
+              std::to_string(check->intMismatches) +
+              " element(s) (they must match bit for bit); rerun with "
+              "--cmp=false to keep the files and report this model");
         if (!(check->maxRelDiff <= kCmpTolerance))
           return makeError(
               "the bmodel's outputs on the cmodel differ from the "

@@ -162,9 +162,23 @@ llvm::Expected<CModelCheck> checkStage(llvm::ArrayRef<uint8_t> bytes,
   if (llvm::Error e = rt.loadBModelData(bytes, "compilation.bmodel"))
     return std::move(e);
   std::vector<runtime::Tensor> rin;
+  auto ioDType = [](DType d) {
+    switch (d) {
+    case DType::I8:
+      return bmodel::DType::I8;
+    case DType::U8:
+      return bmodel::DType::U8;
+    case DType::I16:
+      return bmodel::DType::I16;
+    case DType::I32:
+      return bmodel::DType::I32;
+    default:
+      return bmodel::DType::F32;
+    }
+  };
   for (const Tensor &t : inputs) {
     runtime::Tensor r;
-    r.dtype = bmodel::DType::F32;
+    r.dtype = ioDType(t.dtype());
     for (int64_t d : t.shape().dims())
       r.shape.push_back(uint64_t(d));
     r.data.assign(t.raw(), t.raw() + t.byteSize());
@@ -178,7 +192,7 @@ llvm::Expected<CModelCheck> checkStage(llvm::ArrayRef<uint8_t> bytes,
                      " outputs but the graph has " + llvm::Twine(outs.size()));
   std::vector<Tensor> got;
   for (size_t i = 0; i < outs.size(); ++i) {
-    Tensor t(DType::F32, outs[i]->shape());
+    Tensor t(outs[i]->dtype(), outs[i]->shape());
     if (res->outputs[i].data.size() != t.byteSize())
       return makeError("cmodel output '" + outs[i]->name() +
                        "' has an unexpected size");
@@ -191,6 +205,11 @@ llvm::Expected<CModelCheck> checkStage(llvm::ArrayRef<uint8_t> bytes,
     return diff.takeError();
   CModelCheck c;
   c.maxRelDiff = *diff;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (got[i].dtype() != DType::F32)
+      for (int64_t k = 0; k < got[i].numElements(); ++k)
+        if (got[i].getDouble(k) != want[i].getDouble(k))
+          ++c.intMismatches;
   c.latencyUs = res->profile.latencyUs;
   c.cycles = res->profile.totalCycles;
   c.simWallUs = res->profile.simWallUs;

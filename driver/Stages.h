@@ -82,13 +82,17 @@ llvm::Expected<std::string> disassembleBModel(llvm::ArrayRef<uint8_t> bmodel);
 /// What the check stage measured.
 struct CModelCheck {
   double maxRelDiff = 0;
+  /// Elements of integer (INT8 net) outputs that differ from the
+  /// reference: those must match bit for bit.
+  uint64_t intMismatches = 0;
   double latencyUs = 0;
   uint64_t cycles = 0;
   double simWallUs = 0;
 };
 
 /// Stage "check": runs the bmodel on the cmodel with `inputs` and compares
-/// its outputs with the reference `want` (FP32 nets).
+/// its outputs with the reference `want` (FP32 nets, and INT8 nets whose
+/// IO tensors are integers).
 llvm::Expected<CModelCheck> checkStage(llvm::ArrayRef<uint8_t> bmodel,
                                        llvm::ArrayRef<Tensor> inputs,
                                        llvm::ArrayRef<Tensor> want,

@@ -29,10 +29,16 @@ std::string describeNode(const Node &n) {
 llvm::Error checkGraph(const Graph &g, const isa::TargetInfo &t) {
   std::vector<std::string> problems;
   std::map<std::string, unsigned> unsupportedTypes;
+  // f32 inputs, and the integer inputs of an INT8 net (quantized values,
+  // accumulators).
+  auto ioType = [](DType d) {
+    return d == DType::F32 || d == DType::I8 || d == DType::U8 ||
+           d == DType::I16 || d == DType::I32;
+  };
   for (const Value *v : g.inputs())
-    if (!v->shape().isStatic() || v->dtype() != DType::F32)
+    if (!v->shape().isStatic() || !ioType(v->dtype()))
       problems.push_back("graph input '" + v->name() +
-                         "' must be a static f32 "
+                         "' must be a static f32, i8, u8, i16 or i32 "
                          "tensor (got " +
                          v->type().str() + ")");
   for (const auto &np : g.nodes()) {
@@ -92,12 +98,43 @@ llvm::Error lowerAll(const Graph &g, LowerContext &ctx, uint32_t &lowered) {
   return llvm::Error::success();
 }
 
+/// The bmodel element type of an IO value (the checks admit only these).
+bmodel::DType ioDType(DType t) {
+  switch (t) {
+  case DType::F16:
+    return bmodel::DType::F16;
+  case DType::BF16:
+    return bmodel::DType::BF16;
+  case DType::I8:
+    return bmodel::DType::I8;
+  case DType::U8:
+    return bmodel::DType::U8;
+  case DType::I16:
+    return bmodel::DType::I16;
+  case DType::U16:
+    return bmodel::DType::U16;
+  case DType::I32:
+    return bmodel::DType::I32;
+  default:
+    return bmodel::DType::F32;
+  }
+}
+
+/// An IO tensor: its dtype, and for a quantized value (an INT8 net's input
+/// or output) its per-tensor scale and zero point, as the SDK's bmodels
+/// carry them.
 bmodel::TensorInfo ioTensor(const Value *v, uint64_t addr) {
   bmodel::TensorInfo ti;
   ti.name = v->name();
-  ti.dtype = bmodel::DType::F32;
+  ti.dtype = ioDType(v->dtype());
   ti.deviceAddr = addr;
-  ti.size = uint64_t(std::max<int64_t>(v->shape().numElements(), 1)) * 4;
+  ti.size = uint64_t(std::max<int64_t>(v->shape().numElements(), 1)) *
+            dtypeSize(v->dtype());
+  if (const auto &q = v->type().quant)
+    if (q->scale.size() == 1) {
+      ti.scale = q->scale[0];
+      ti.zeroPoint = q->zeroPoint.empty() ? 0 : q->zeroPoint[0];
+    }
   bmodel::Shape s;
   for (int64_t d : v->shape().dims())
     s.push_back(uint64_t(d));

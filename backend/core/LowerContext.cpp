@@ -45,6 +45,13 @@ isa::Strides4 backend::denseStrides(isa::Shape4 s) {
 
 //===-- LowerContext ------------------------------------------------------===//
 
+/// Constants of the integer types the INT8 commands read (i8/u8 weights and
+/// tables, i16, i32 biases) are placed as they are; every other constant as
+/// f32.
+static bool keepsOwnDType(DType t) {
+  return t == DType::I8 || t == DType::U8 || t == DType::I16 || t == DType::I32;
+}
+
 const Value *LowerContext::root(const Value *v) const {
   while (true) {
     auto it = plan_.aliasOf.find(v);
@@ -74,7 +81,7 @@ uint64_t LowerContext::addressOf(const Value *v) {
     if (it != coeffOffset_.end())
       return target_.coeffStartAddr + it->second;
     uint64_t addr = addCoeff(
-        c->dtype() == DType::F32 ? *c : c->castTo(DType::F32), r->name());
+        keepsOwnDType(c->dtype()) ? *c : c->castTo(DType::F32), r->name());
     coeffOffset_[r] = addr - target_.coeffStartAddr;
     return addr;
   }
@@ -84,8 +91,9 @@ uint64_t LowerContext::addressOf(const Value *v) {
 }
 
 isa::DType LowerContext::storageDType(const Value *v) const {
-  if (constant(v))
-    return isa::DType::F32;
+  if (const Tensor *c = constant(v))
+    if (!keepsOwnDType(c->dtype()))
+      return isa::DType::F32;
   switch (v->dtype()) {
   case DType::F32:
     return isa::DType::F32;

@@ -46,8 +46,9 @@ public:
   /// Adds an extra coefficient tensor made by a row (folded scales,
   /// replicated biases); `key` names it in the bmodel Location list.
   uint64_t addCoeff(const Tensor &t, llvm::StringRef key);
-  /// The element type of `v` as stored in global memory: its own type, or
-  /// f32 for a constant (addressOf places constants as f32).
+  /// The element type of `v` as stored in global memory: its own type; a
+  /// constant keeps its type when it is i8/u8/i16/i32 (INT8 weights, biases,
+  /// tables) and is placed as f32 otherwise (addressOf).
   isa::DType storageDType(const Value *v) const;
   /// The output value a node writes: the fused activation's output when a
   /// Relu/Clip was fused into it.

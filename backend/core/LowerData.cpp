@@ -36,12 +36,17 @@ llvm::Error checkStatic(const Node &n) {
   return llvm::Error::success();
 }
 
+/// Data movement is dtype-agnostic: f32, and the 8-bit values of an INT8
+/// net (moved unchanged, the output keeps the input's scale).
 llvm::Error checkF32Data(const Node &n) {
   if (llvm::Error e = checkStatic(n))
     return e;
-  if (n.output(0)->dtype() != DType::F32)
-    return nodeError(n, "only f32 is supported (got " +
-                            dtypeName(n.output(0)->dtype()) + ")");
+  DType t = n.output(0)->dtype();
+  if (t != DType::F32 && t != DType::I8 && t != DType::U8)
+    return nodeError(n, "only f32, i8 and u8 are supported (got " +
+                            dtypeName(t) + ")");
+  if (n.input(0)->dtype() != t)
+    return nodeError(n, "input and output types differ");
   return llvm::Error::success();
 }
 
@@ -63,8 +68,8 @@ llvm::Error checkConcat(const Node &n, const isa::TargetInfo &) {
   if (llvm::Error e = checkF32Data(n))
     return e;
   for (const Value *v : n.inputs())
-    if (v->dtype() != DType::F32)
-      return nodeError(n, "only f32 inputs are supported");
+    if (v->dtype() != n.output(0)->dtype())
+      return nodeError(n, "inputs of different types");
   return llvm::Error::success();
 }
 
@@ -427,6 +432,10 @@ llvm::Error checkPad(const Node &n, const isa::TargetInfo &) {
     return nodeError(n, "the axes input is not supported");
   if (n.input(2) && n.input(2)->constantValue() == nullptr)
     return nodeError(n, "constant_value must be constant");
+  if (n.output(0)->dtype() != DType::F32 && n.input(2) &&
+      n.input(2)->constantValue()->numElements() > 0 &&
+      n.input(2)->constantValue()->getDouble(0) != 0)
+    return nodeError(n, "an 8-bit pad must pad with 0");
   for (int64_t v : pads->toInts())
     if (v < 0)
       return nodeError(n, "negative pads (cropping) are not supported");

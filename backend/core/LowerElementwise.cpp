@@ -12,6 +12,7 @@
 #include "backend/core/OpHooks.h"
 
 #include "backend/core/Builders.h"
+#include "backend/core/EwView.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -24,12 +25,6 @@ using isa::Strides4;
 
 namespace {
 
-/// The 4-D view of an element-wise op: one shape, per-operand strides.
-struct EwView {
-  Shape4 shape;
-  std::vector<Strides4> strides; // one per operand, then the output
-};
-
 /// Largest divisor of v that is <= cap (>= 1).
 uint32_t largestDivisorAtMost(uint64_t v, uint64_t cap) {
   for (uint64_t d = std::min(v, cap); d > 1; --d)
@@ -38,9 +33,11 @@ uint32_t largestDivisorAtMost(uint64_t v, uint64_t cap) {
   return 1;
 }
 
-std::optional<EwView> makeView(const isa::TargetInfo &t,
-                               llvm::ArrayRef<int64_t> out,
-                               llvm::ArrayRef<std::vector<int64_t>> ins) {
+} // namespace
+
+std::optional<EwView>
+backend::makeEwView(const isa::TargetInfo &t, llvm::ArrayRef<int64_t> out,
+                    llvm::ArrayRef<std::vector<int64_t>> ins) {
   size_t r = out.size();
   std::vector<std::vector<int64_t>> padded;
   for (const auto &d : ins) {
@@ -134,6 +131,8 @@ std::optional<EwView> makeView(const isa::TargetInfo &t,
   }
   return v;
 }
+
+namespace {
 
 /// One BDC step of a tile program. Buffers 0..loads-1 hold the loaded
 /// operands; step i writes buffer loads + i.
@@ -236,7 +235,7 @@ private:
 llvm::Expected<std::unique_ptr<LocalOp>>
 programOp(const Node &n, LowerContext &ctx, EwProgram p, const Value *out) {
   const isa::TargetInfo &t = ctx.target();
-  auto view = makeView(t, dimsOf(out), p.loadDims);
+  auto view = makeEwView(t, dimsOf(out), p.loadDims);
   if (!view)
     return nodeError(n, "operand shapes do not map onto a 4-D broadcast view");
   return std::make_unique<EwOp>(t, std::move(p), std::move(*view),
@@ -257,9 +256,19 @@ llvm::Error checkF32(const Node &n) {
   if (n.output(0)->dtype() != DType::F32)
     return nodeError(n, "only f32 is supported (got " +
                             dtypeName(n.output(0)->dtype()) + ")");
-  for (const Value *v : n.inputs())
-    if (v && v->dtype() != DType::F32 && !v->constantValue())
+  for (const Value *v : n.inputs()) {
+    if (!v || v->dtype() == DType::F32)
+      continue;
+    const Tensor *c = v->constantValue();
+    if (!c)
       return nodeError(n, "only f32 inputs are supported");
+    // Integer constants are placed in their own type (the INT8 rows read
+    // them so); the f32 tile programs take them only as scalars.
+    bool ownType = c->dtype() == DType::I8 || c->dtype() == DType::U8 ||
+                   c->dtype() == DType::I16 || c->dtype() == DType::I32;
+    if (ownType && c->numElements() != 1)
+      return nodeError(n, "an integer constant operand must be a scalar");
+  }
   return llvm::Error::success();
 }
 
@@ -380,7 +389,7 @@ llvm::Error checkBinary(const Node &n, const isa::TargetInfo &t) {
   }
   if (dims.empty())
     return nodeError(n, "both operands are constant scalars (fold it first)");
-  if (!makeView(t, dimsOf(n.output(0)), dims))
+  if (!makeEwView(t, dimsOf(n.output(0)), dims))
     return nodeError(n, "broadcast pattern needs more than 4 dimensions");
   return llvm::Error::success();
 }

@@ -37,6 +37,73 @@ llvm::Error checkStaticF32(const Node &n) {
   return llvm::Error::success();
 }
 
+bool isInt8(DType t) { return t == DType::I8 || t == DType::U8; }
+
+/// Static shapes, only the first output used, and every activation input
+/// of one of `types` (constants are checked by the rows).
+llvm::Error checkStaticTyped(const Node &n, std::initializer_list<DType> types,
+                             const char *what) {
+  auto ok = [&](DType t) {
+    return std::find(types.begin(), types.end(), t) != types.end();
+  };
+  for (const Value *v : n.inputs())
+    if (v && !v->shape().isStatic())
+      return nodeError(n, "only static shapes are supported");
+  for (unsigned i = 0; i < n.numOutputs(); ++i) {
+    if (i > 0 && n.output(i)->hasUses())
+      return nodeError(n, "only the first output can be used");
+    if (!n.output(i)->shape().isStatic())
+      return nodeError(n, "only static shapes are supported");
+  }
+  if (!ok(n.input(0)->dtype()) || !ok(n.output(0)->dtype()))
+    return nodeError(n, llvm::Twine("only ") + what +
+                            " tensors are supported "
+                            "(got " +
+                            dtypeName(n.input(0)->dtype()) + " -> " +
+                            dtypeName(n.output(0)->dtype()) + ")");
+  return llvm::Error::success();
+}
+
+/// The requant of a quantized node (attributes `multiplier`, `shift`, and
+/// the output zero point `zpAttr`): per tensor, or per channel with the
+/// {i32 multiplier, i32 shift} table added to the coefficients.
+struct QRequant {
+  isa::RequantParams rq;
+  uint64_t tableAddr = 0; ///< global [C][2] i32 table (per channel)
+  bool perChannel() const { return rq.mode == isa::RequantMode::PerChannel; }
+};
+
+llvm::Error checkRequantAttrs(const Node &n, uint64_t channels) {
+  auto m = n.getInts("multiplier"), sh = n.getInts("shift");
+  if (m.size() != sh.size() || (m.size() != 1 && m.size() != channels))
+    return nodeError(n, "multiplier/shift need 1 entry or one per channel");
+  for (size_t i = 0; i < m.size(); ++i)
+    if (m[i] < INT32_MIN || m[i] > INT32_MAX || sh[i] < -128 || sh[i] > 127)
+      return nodeError(n, "multiplier/shift out of range (32-bit multiplier, "
+                          "8-bit shift)");
+  return llvm::Error::success();
+}
+
+QRequant readRequant(const Node &n, LowerContext &ctx, int64_t outZp) {
+  QRequant q;
+  auto m = n.getInts("multiplier"), sh = n.getInts("shift");
+  q.rq.outZp = int32_t(outZp);
+  if (m.size() == 1) {
+    q.rq.mode = isa::RequantMode::PerTensor;
+    q.rq.multiplier = int32_t(m[0]);
+    q.rq.shift = int8_t(sh[0]);
+    return q;
+  }
+  q.rq.mode = isa::RequantMode::PerChannel;
+  Tensor tab(DType::I32, Shape{int64_t(m.size()), 2});
+  for (size_t i = 0; i < m.size(); ++i) {
+    tab.data<int32_t>()[2 * i] = int32_t(m[i]);
+    tab.data<int32_t>()[2 * i + 1] = int32_t(sh[i]);
+  }
+  q.tableAddr = ctx.addCoeff(tab, n.name() + ".requant");
+  return q;
+}
+
 /// Sliding-window geometry of conv and pooling (2-D).
 struct Window {
   uint32_t n, c, h, w; // input
@@ -126,15 +193,43 @@ llvm::Error checkConv(const Node &n, const isa::TargetInfo &) {
   return convGeom(n).takeError();
 }
 
+llvm::Error checkQConv(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkStaticTyped(
+          n, {DType::I8, DType::U8, DType::I16, DType::I32}, "i8/u8"))
+    return e;
+  if (!isInt8(n.input(0)->dtype()))
+    return nodeError(n, "the input must be i8 or u8");
+  const Tensor *w = n.input(1)->constantValue();
+  if (!w || w->dtype() != DType::I8)
+    return nodeError(n, "weights must be a constant i8 tensor");
+  if (n.input(2)) {
+    const Tensor *b = n.input(2)->constantValue();
+    if (!b || b->dtype() != DType::I32)
+      return nodeError(n, "bias must be a constant i32 tensor");
+  }
+  if (llvm::Error e = checkRequantAttrs(n, uint64_t(w->shape()[0])))
+    return e;
+  return convGeom(n).takeError();
+}
+
 /// Conv as a local op over the output (N, OC, OH, OW): per tile the input
-/// rows with their halo, per output-channel slice the weights and bias.
+/// rows with their halo, per output-channel slice the weights and bias (and
+/// for INT8 per-channel requant, the {multiplier, shift} table).
 class ConvOp final : public LocalOp {
 public:
-  enum Buf : unsigned { kWeight, kBias, kIn, kOut };
+  enum Buf : unsigned { kWeight, kBias, kIn, kOut, kTable };
   ConvOp(const isa::TargetInfo &t, const ConvGeom &cg, const Node &n,
          LowerContext &ctx)
       : t_(t), cg_(cg), g_(cg.g) {
-    dt_ = ctx.storageDType(n.output(0));
+    dt_ = ctx.storageDType(n.input(0));
+    wdt_ = ctx.storageDType(n.input(1));
+    bdt_ = n.input(2) ? ctx.storageDType(n.input(2)) : dt_;
+    odt_ = ctx.storageDType(ctx.outputOf(n));
+    if (n.kind() == OpKind::QConv) {
+      q_ = readRequant(n, ctx, n.getInt("out_zp"));
+      inZp_ = int32_t(n.getInt("in_zp"));
+      qrelu_ = n.getInt("relu") != 0;
+    }
     xAddr_ = ctx.addressOf(n.input(0));
     wAddr_ = ctx.addressOf(n.input(1));
     hasBias_ = n.input(2) != nullptr;
@@ -163,17 +258,19 @@ public:
   }
 
   std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
-    std::vector<LocalBuffer> b(4);
-    b[kWeight] = {isa::convWeightBytesPerLane(t_, s.c, cg_.icpg, g_.kh, g_.kw,
-                                              dt_),
-                  true, false, true};
-    b[kBias] = {isa::perChannelBytesPerLane(t_, s.c, dt_), hasBias_, false,
+    std::vector<LocalBuffer> b(q_.perChannel() ? 5 : 4);
+    b[kWeight] = {
+        isa::convWeightBytesPerLane(t_, s.c, cg_.icpg, g_.kh, g_.kw, wdt_),
+        true, false, true};
+    b[kBias] = {isa::perChannelBytesPerLane(t_, s.c, bdt_), hasBias_, false,
                 true};
+    if (q_.perChannel())
+      b[kTable] = {isa::requantTableBytesPerLane(t_, s.c), true, false, true};
     b[kIn] = {isa::localBytesPerLane(
                   t_, {s.n, icOf(s.c), rowsUpperBound(g_, s.h), g_.w}, dt_,
                   isa::LocalLayout::AlignEU),
               true, false, false};
-    b[kOut] = {isa::localBytesPerLane(t_, {s.n, s.c, s.h, g_.ow}, dt_,
+    b[kOut] = {isa::localBytesPerLane(t_, {s.n, s.c, s.h, g_.ow}, odt_,
                                       isa::LocalLayout::AlignEU),
                false, true, false};
     return b;
@@ -185,12 +282,17 @@ public:
     uint32_t ocT = tl.shape.c;
     switch (buf) {
     case kWeight:
-      return isa::makeConvWeightLoad(
-          ocT, cg_.icpg, g_.kh, g_.kw, dt_,
-          wAddr_ + es * uint64_t(tl.c0) * cg_.icpg * g_.kh * g_.kw, laddr);
-    case kBias:
-      return isa::makePerChannelLoad(ocT, dt_, bAddr_ + es * uint64_t(tl.c0),
+      return isa::makeConvWeightLoad(ocT, cg_.icpg, g_.kh, g_.kw, wdt_,
+                                     wAddr_ + isa::dtypeBytes(wdt_) *
+                                                  uint64_t(tl.c0) * cg_.icpg *
+                                                  g_.kh * g_.kw,
                                      laddr);
+    case kBias:
+      return isa::makePerChannelLoad(
+          ocT, bdt_, bAddr_ + isa::dtypeBytes(bdt_) * uint64_t(tl.c0), laddr);
+    case kTable:
+      return isa::makeConvWeightLoad(ocT, 1, 1, 2, isa::DType::I32,
+                                     q_.tableAddr + 8 * uint64_t(tl.c0), laddr);
     case kIn: {
       RowRange rr = inputRows(g_, tl.h0, tl.shape.h);
       uint64_t off = es * (uint64_t(tl.n0) * xs_.n + uint64_t(ic0(tl)) * xs_.c +
@@ -198,9 +300,10 @@ public:
       return isa::makeLoad(t_, inShape(tl, rr), dt_, xAddr_ + off, xs_, laddr);
     }
     default: {
-      uint64_t off = es * (uint64_t(tl.n0) * ys_.n + uint64_t(tl.c0) * ys_.c +
-                           uint64_t(tl.h0) * ys_.h);
-      return isa::makeStore(t_, tl.shape, dt_, laddr, yAddr_ + off, ys_);
+      uint64_t off = isa::dtypeBytes(odt_) *
+                     (uint64_t(tl.n0) * ys_.n + uint64_t(tl.c0) * ys_.c +
+                      uint64_t(tl.h0) * ys_.h);
+      return isa::makeStore(t_, tl.shape, odt_, laddr, yAddr_ + off, ys_);
     }
     }
   }
@@ -229,6 +332,17 @@ public:
     c.padR = uint16_t(padR_);
     c.groups = cg_.groups == 1 ? 1 : tl.shape.c / cg_.ocpg;
     c.hasBias = hasBias_;
+    c.inType = dt_;
+    c.weightType = wdt_;
+    c.biasType = bdt_;
+    c.outType = odt_;
+    if (q_.rq.mode != isa::RequantMode::None) {
+      c.rq = q_.rq;
+      if (q_.perChannel())
+        c.rq.tableAddr = a[kTable];
+      c.inZp = inZp_;
+      c.relu = qrelu_;
+    }
     if (act_) {
       c.relu = true;
       if (act_->kind() == OpKind::Clip)
@@ -252,7 +366,10 @@ private:
   const isa::TargetInfo &t_;
   ConvGeom cg_;
   Window g_;
-  isa::DType dt_;
+  isa::DType dt_, wdt_, bdt_, odt_;
+  QRequant q_;
+  int32_t inZp_ = 0;
+  bool qrelu_ = false;
   uint64_t xAddr_, wAddr_, bAddr_, yAddr_;
   bool hasBias_;
   const Node *act_;
@@ -284,10 +401,12 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
   bool global = n.kind() == OpKind::GlobalAveragePool ||
                 n.kind() == OpKind::GlobalMaxPool;
   PoolGeom p;
-  p.avg =
-      n.kind() == OpKind::AveragePool || n.kind() == OpKind::GlobalAveragePool;
+  p.avg = n.kind() == OpKind::AveragePool ||
+          n.kind() == OpKind::GlobalAveragePool || n.kind() == OpKind::QAvgPool;
+  // qavg_pool's multiplier folds in one window area: padding counts.
   p.countPad =
-      n.kind() == OpKind::AveragePool && n.getInt("count_include_pad") != 0;
+      (n.kind() == OpKind::AveragePool && n.getInt("count_include_pad") != 0) ||
+      n.kind() == OpKind::QAvgPool;
   std::vector<int64_t> k{xd[2], xd[3]}, st{1, 1}, pd{0, 0, 0, 0};
   if (!global) {
     k = intsOr(n, "kernel_shape", {});
@@ -330,8 +449,32 @@ llvm::Expected<PoolGeom> poolGeom(const Node &n) {
 }
 
 llvm::Error checkPool(const Node &n, const isa::TargetInfo &) {
-  if (llvm::Error e = checkStaticF32(n))
+  bool isMax = n.kind() == OpKind::MaxPool || n.kind() == OpKind::GlobalMaxPool;
+  if (isMax && n.input(0)->dtype() != DType::F32) {
+    // Max pooling is exact on 8-bit values (the output keeps the scale).
+    if (llvm::Error e =
+            checkStaticTyped(n, {DType::I8, DType::U8}, "f32, i8 or u8"))
+      return e;
+    if (n.input(0)->dtype() != n.output(0)->dtype())
+      return nodeError(n, "input and output types differ");
+  } else if (llvm::Error e = checkStaticF32(n)) {
     return e;
+  }
+  return poolGeom(n).takeError();
+}
+
+llvm::Error checkQAvgPool(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkStaticTyped(n, {DType::I8, DType::U8}, "i8/u8"))
+    return e;
+  if (n.input(0)->dtype() != n.output(0)->dtype())
+    return nodeError(n, "input and output types must be equal (one pool "
+                        "command dtype)");
+  if (n.getInt("in_zp") != 0)
+    return nodeError(n, "in_zp != 0 is not supported (the pool command sums "
+                        "raw values)");
+  int64_t m = n.getInt("multiplier"), sh = n.getInt("shift");
+  if (m < INT32_MIN || m > INT32_MAX || sh < -128 || sh > 127)
+    return nodeError(n, "multiplier/shift out of range");
   return poolGeom(n).takeError();
 }
 
@@ -346,6 +489,12 @@ public:
     xAddr_ = ctx.addressOf(n.input(0));
     yAddr_ = ctx.addressOf(n.output(0));
     padR_ = std::max(pg.padR, rightPad(g_));
+    if (n.kind() == OpKind::QAvgPool) {
+      rq_.mode = isa::RequantMode::PerTensor;
+      rq_.multiplier = int32_t(n.getInt("multiplier"));
+      rq_.shift = int8_t(n.getInt("shift"));
+      rq_.outZp = int32_t(n.getInt("out_zp"));
+    }
     xs_ = denseStrides({g_.n, g_.c, g_.h, g_.w});
     ys_ = denseStrides({g_.n, g_.c, g_.oh, g_.ow});
   }
@@ -402,6 +551,8 @@ public:
     p.padR = uint16_t(padR_);
     p.mode = pg_.avg ? isa::PoolMode::Avg : isa::PoolMode::Max;
     p.countIncludePad = pg_.countPad;
+    p.dtype = dt_;
+    p.rq = rq_;
     s.bdc(p);
   }
 
@@ -414,6 +565,7 @@ private:
   PoolGeom pg_;
   Window g_;
   isa::DType dt_;
+  isa::RequantParams rq_;
   uint64_t xAddr_, yAddr_;
   uint32_t padR_;
   Strides4 xs_, ys_;
@@ -441,6 +593,18 @@ llvm::Expected<MatGeom> matGeom(const Node &n) {
   auto ad = dimsOf(n.input(0)), bd = dimsOf(n.input(1)),
        yd = dimsOf(n.output(0));
   MatGeom g;
+  if (n.kind() == OpKind::QMatMul) {
+    if (ad.size() != 2 || bd.size() != 2)
+      return nodeError(n, "qmatmul operands must be matrices");
+    g.rTrans = n.getInt("trans_b") != 0;
+    g.m = ad[0];
+    g.k = ad[1];
+    g.nn = g.rTrans ? bd[0] : bd[1];
+    g.aOff = {0};
+    g.bOff = {0};
+    g.yOff = {0};
+    return g;
+  }
   if (n.kind() == OpKind::Gemm) {
     if (n.getInt("transA") != 0)
       return nodeError(n, "transA=1 is not supported");
@@ -525,6 +689,30 @@ llvm::Error checkMatMul(const Node &n, const isa::TargetInfo &) {
   return llvm::Error::success();
 }
 
+llvm::Error checkQMatMul(const Node &n, const isa::TargetInfo &) {
+  if (llvm::Error e = checkStaticTyped(
+          n, {DType::I8, DType::U8, DType::I16, DType::I32}, "i8/u8"))
+    return e;
+  if (!isInt8(n.input(0)->dtype()))
+    return nodeError(n, "A must be i8 or u8");
+  const Tensor *b = n.input(1)->constantValue();
+  if (!b || b->dtype() != DType::I8)
+    return nodeError(n, "B must be a constant i8 matrix");
+  if (n.input(2)) {
+    const Tensor *c = n.input(2)->constantValue();
+    if (!c || c->dtype() != DType::I32)
+      return nodeError(n, "bias must be a constant i32 row");
+  }
+  auto g = matGeom(n);
+  if (!g)
+    return g.takeError();
+  if (g->m > UINT32_MAX || g->k > UINT32_MAX || g->nn > UINT32_MAX)
+    return nodeError(n, "matrix too large");
+  if (n.getInts("multiplier").size() > 1 && n.getInt("a_zp") != 0)
+    return nodeError(n, "a per-column requant needs a_zp = 0");
+  return checkRequantAttrs(n, g->nn);
+}
+
 /// Gemm/MatMul as a local op over (batch, M, 1, N): L (1, m, 1, K) with
 /// rows on lanes, R (1, K, 1, n) or transposed (1, n, 1, K), a
 /// lane-replicated bias row, the output (1, m, 1, n). Serial tiles.
@@ -534,7 +722,20 @@ public:
   MatMulOp(const isa::TargetInfo &t, MatGeom mg, const Node &n,
            LowerContext &ctx)
       : t_(t), mg_(std::move(mg)) {
-    dt_ = ctx.storageDType(n.output(0));
+    dt_ = ctx.storageDType(n.input(0));
+    rdt_ = ctx.storageDType(n.input(1));
+    odt_ = ctx.storageDType(ctx.outputOf(n));
+    bdt_ = dt_;
+    if (n.kind() == OpKind::QMatMul) {
+      // Per tensor only (the per-column form is QMatMulColOp).
+      q_ = readRequant(n, ctx, n.getInt("out_zp"));
+      lZp_ = int32_t(n.getInt("a_zp"));
+      if (n.input(2)) {
+        bdt_ = ctx.storageDType(n.input(2));
+        cAddr_ = ctx.addressOf(n.input(2));
+        hasBias_ = true;
+      }
+    }
     M_ = uint32_t(mg_.m);
     K_ = uint32_t(mg_.k);
     N_ = uint32_t(mg_.nn);
@@ -558,7 +759,8 @@ public:
       hasBias_ = true;
     }
     yAddr_ = ctx.addressOf(ctx.outputOf(n));
-    relu_ = ctx.fusedActivation(n) != nullptr;
+    relu_ = ctx.fusedActivation(n) != nullptr ||
+            (n.kind() == OpKind::QMatMul && n.getInt("relu") != 0);
   }
 
   TileSpace space() const override {
@@ -572,15 +774,16 @@ public:
   }
 
   std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
-    return {{bytes(lShape(s)), true, false, false},
-            {bytes(rShape(s)), true, false, false},
-            {uint64_t(s.w) * isa::dtypeBytes(dt_), hasBias_, false, false},
-            {bytes({1, s.c, 1, s.w}), false, true, false}};
+    return {{bytes(lShape(s), dt_), true, false, false},
+            {bytes(rShape(s), rdt_), true, false, false},
+            {uint64_t(s.w) * isa::dtypeBytes(bdt_), hasBias_, false, false},
+            {bytes({1, s.c, 1, s.w}, odt_), false, true, false}};
   }
 
   isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool,
                             uint32_t laddr) const override {
-    uint64_t es = isa::dtypeBytes(dt_);
+    uint64_t es = isa::dtypeBytes(dt_), rs = isa::dtypeBytes(rdt_),
+             bs = isa::dtypeBytes(bdt_), os = isa::dtypeBytes(odt_);
     uint32_t b = tl.n0, m0 = tl.c0, n0 = tl.w0;
     Shape4 s = tl.shape;
     switch (buf) {
@@ -590,20 +793,19 @@ public:
                            {0, K_, 0, 1}, laddr);
     case kR:
       if (mg_.rTrans)
-        return isa::makeLoad(t_, rShape(s), dt_,
-                             bAddr_ + es * (mg_.bOff[b] + uint64_t(n0) * K_),
+        return isa::makeLoad(t_, rShape(s), rdt_,
+                             bAddr_ + rs * (mg_.bOff[b] + uint64_t(n0) * K_),
                              {0, K_, 0, 1}, laddr);
-      return isa::makeLoad(t_, rShape(s), dt_,
-                           bAddr_ + es * (mg_.bOff[b] + n0), {0, N_, 0, 1},
+      return isa::makeLoad(t_, rShape(s), rdt_,
+                           bAddr_ + rs * (mg_.bOff[b] + n0), {0, N_, 0, 1},
                            laddr);
     case kBias:
-      return isa::makeReplicate(t_, std::min(s.c, t_.npuNum), s.w, dt_,
-                                cAddr_ + es * uint64_t(n0), laddr);
+      return isa::makeReplicate(t_, std::min(s.c, t_.npuNum), s.w, bdt_,
+                                cAddr_ + bs * uint64_t(n0), laddr);
     default:
-      return isa::makeStore(t_, {1, s.c, 1, s.w}, dt_, laddr,
-                            yAddr_ +
-                                es * (mg_.yOff[b] + uint64_t(m0) * N_ + n0),
-                            {0, N_, 0, 1});
+      return isa::makeStore(
+          t_, {1, s.c, 1, s.w}, odt_, laddr,
+          yAddr_ + os * (mg_.yOff[b] + uint64_t(m0) * N_ + n0), {0, N_, 0, 1});
     }
   }
 
@@ -620,6 +822,12 @@ public:
     c.rTrans = mg_.rTrans;
     c.hasBias = hasBias_;
     c.relu = relu_;
+    c.lType = dt_;
+    c.rType = rdt_;
+    c.biasType = bdt_;
+    c.outType = odt_;
+    c.lZp = lZp_;
+    c.rq = q_.rq;
     s.bdc(c);
   }
 
@@ -628,16 +836,146 @@ private:
   Shape4 rShape(Shape4 s) const {
     return mg_.rTrans ? Shape4{1, s.w, 1, K_} : Shape4{1, K_, 1, s.w};
   }
-  uint64_t bytes(Shape4 s) const {
-    return isa::localBytesPerLane(t_, s, dt_, isa::LocalLayout::AlignEU);
+  uint64_t bytes(Shape4 s, isa::DType dt) const {
+    return isa::localBytesPerLane(t_, s, dt, isa::LocalLayout::AlignEU);
   }
 
   const isa::TargetInfo &t_;
   MatGeom mg_;
-  isa::DType dt_;
+  isa::DType dt_, rdt_, bdt_, odt_;
+  QRequant q_;
+  int32_t lZp_ = 0;
   uint32_t M_, K_, N_;
   uint64_t aAddr_, bAddr_, cAddr_ = 0, yAddr_;
   bool hasBias_ = false, relu_;
+};
+
+/// qmatmul with a requant per output column n. The matmul command's
+/// per-channel table is indexed by the output row (the lane), so this
+/// computes the transposed product Y^T = B^T A^T over (1, N, 1, M): L is
+/// B^T (1, n, 1, K) (a strided load of B), R is A itself (rTrans, rows of
+/// K), the i32 accumulator then goes through one integer binary command
+/// (+ bias per lane, per-channel requant, relu) into the 8-bit output,
+/// stored back transposed. Serial tiles over N (lanes) and M (W).
+class QMatMulColOp final : public LocalOp {
+public:
+  enum Buf : unsigned { kL, kR, kBias, kTable, kAcc, kOut };
+  QMatMulColOp(const isa::TargetInfo &t, const MatGeom &mg, const Node &n,
+               LowerContext &ctx)
+      : t_(t), M_(uint32_t(mg.m)), K_(uint32_t(mg.k)), N_(uint32_t(mg.nn)),
+        bTrans_(mg.rTrans) {
+    adt_ = ctx.storageDType(n.input(0));
+    bdt_ = ctx.storageDType(n.input(1));
+    odt_ = ctx.storageDType(n.output(0));
+    q_ = readRequant(n, ctx, n.getInt("out_zp"));
+    relu_ = n.getInt("relu") != 0;
+    aAddr_ = ctx.addressOf(n.input(0));
+    bAddr_ = ctx.addressOf(n.input(1));
+    if (n.input(2)) {
+      hasBias_ = true;
+      cAddr_ = ctx.addressOf(n.input(2));
+    }
+    yAddr_ = ctx.addressOf(n.output(0));
+  }
+
+  TileSpace space() const override {
+    TileSpace s;
+    s.full = {1, N_, 1, M_};
+    s.cQuantum = t_.npuNum;
+    s.splitN = false;
+    s.splitW = true;
+    s.tooLarge = "the reduction length K does not fit local memory";
+    return s;
+  }
+
+  std::vector<LocalBuffer> localBufferBytes(Shape4 s) const override {
+    return {{bytes({1, s.c, 1, K_}, bdt_), true, false, false},
+            {bytes({1, s.w, 1, K_}, adt_), true, false, false},
+            {isa::perChannelBytesPerLane(t_, s.c, isa::DType::I32), hasBias_,
+             false, false},
+            {isa::requantTableBytesPerLane(t_, s.c), true, false, false},
+            {bytes({1, s.c, 1, s.w}, isa::DType::I32), false, false, false},
+            {bytes({1, s.c, 1, s.w}, odt_), false, true, false}};
+  }
+
+  isa::GdmaMoveCmd transfer(const Tile &tl, unsigned buf, bool,
+                            uint32_t laddr) const override {
+    uint32_t n0 = tl.c0, m0 = tl.w0;
+    Shape4 s = tl.shape;
+    switch (buf) {
+    case kL:
+      // B^T rows: row n of B^T is column n of B (stride N) or row n of a
+      // transposed B.
+      if (bTrans_)
+        return isa::makeLoad(t_, {1, s.c, 1, K_}, bdt_,
+                             bAddr_ + uint64_t(n0) * K_, {0, K_, 0, 1}, laddr);
+      return isa::makeLoad(t_, {1, s.c, 1, K_}, bdt_, bAddr_ + n0,
+                           {0, 1, 0, N_}, laddr);
+    case kR:
+      return isa::makeLoad(t_, {1, s.w, 1, K_}, adt_,
+                           aAddr_ + isa::dtypeBytes(adt_) * uint64_t(m0) * K_,
+                           {0, K_, 0, 1}, laddr);
+    case kBias:
+      return isa::makePerChannelLoad(s.c, isa::DType::I32,
+                                     cAddr_ + 4 * uint64_t(n0), laddr);
+    case kTable:
+      return isa::makeConvWeightLoad(s.c, 1, 1, 2, isa::DType::I32,
+                                     q_.tableAddr + 8 * uint64_t(n0), laddr);
+    default:
+      // Y[m][n] at m * N + n: channel n stride 1, column m stride N.
+      return isa::makeStore(t_, {1, s.c, 1, s.w}, odt_, laddr,
+                            yAddr_ + isa::dtypeBytes(odt_) *
+                                         (uint64_t(m0) * N_ + n0),
+                            {0, 1, 0, N_});
+    }
+  }
+
+  void emitLocal(const Tile &tl, llvm::ArrayRef<uint32_t> a,
+                 CmdStream &s) const override {
+    Shape4 ys{1, tl.shape.c, 1, tl.shape.w};
+    isa::MatMulCmd c;
+    c.lAddr = a[kL];
+    c.rAddr = a[kR];
+    c.outAddr = a[kAcc];
+    c.m = tl.shape.c;
+    c.k = K_;
+    c.n = tl.shape.w;
+    c.rTrans = true;
+    c.lType = bdt_;
+    c.rType = adt_;
+    c.outType = isa::DType::I32;
+    s.bdc(c);
+    isa::BinaryCmd b;
+    b.shape = ys;
+    b.out = isa::localOperand(t_, a[kOut], ys, odt_);
+    b.a = isa::localOperand(t_, a[kAcc], ys, isa::DType::I32);
+    b.op = isa::BinaryOp::Add;
+    if (hasBias_) {
+      b.b.addr = a[kBias];
+      b.b.dtype = isa::DType::I32;
+      b.b.stride = {0, 1, 0, 0};
+    } else {
+      b.bIsScalar = true;
+      b.scalar = 0;
+    }
+    b.relu = relu_;
+    b.rq = q_.rq;
+    b.rq.tableAddr = a[kTable];
+    s.bdc(b);
+  }
+
+private:
+  uint64_t bytes(Shape4 s, isa::DType dt) const {
+    return isa::localBytesPerLane(t_, s, dt, isa::LocalLayout::AlignEU);
+  }
+
+  const isa::TargetInfo &t_;
+  uint32_t M_, K_, N_;
+  bool bTrans_;
+  isa::DType adt_, bdt_, odt_;
+  QRequant q_;
+  bool relu_ = false, hasBias_ = false;
+  uint64_t aAddr_, bAddr_, cAddr_ = 0, yAddr_;
 };
 
 llvm::Expected<std::unique_ptr<LocalOp>> localMatMul(const Node &n,
@@ -645,6 +983,8 @@ llvm::Expected<std::unique_ptr<LocalOp>> localMatMul(const Node &n,
   auto mg = matGeom(n);
   if (!mg)
     return mg.takeError();
+  if (n.kind() == OpKind::QMatMul && n.getInts("multiplier").size() > 1)
+    return std::make_unique<QMatMulColOp>(ctx.target(), *mg, n, ctx);
   return std::make_unique<MatMulOp>(ctx.target(), std::move(*mg), n, ctx);
 }
 
@@ -658,4 +998,7 @@ void backend::registerNnRows(LoweringTable &t) {
     t.push_back({k, checkPool, localPool, nullptr});
   for (OpKind k : {OpKind::Gemm, OpKind::MatMul})
     t.push_back({k, checkMatMul, localMatMul, nullptr});
+  t.push_back({OpKind::QConv, checkQConv, localConv, nullptr});
+  t.push_back({OpKind::QAvgPool, checkQAvgPool, localPool, nullptr});
+  t.push_back({OpKind::QMatMul, checkQMatMul, localMatMul, nullptr});
 }

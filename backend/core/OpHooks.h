@@ -110,6 +110,7 @@ void registerNnRows(LoweringTable &t);
 void registerElementwiseRows(LoweringTable &t);
 void registerNnNormRows(LoweringTable &t);
 void registerDataRows(LoweringTable &t);
+void registerQuantRows(LoweringTable &t);
 
 } // namespace backend
 } // namespace onntc

@@ -407,13 +407,23 @@ Error execCast(ExecContext &x, const CastCmd &c) {
   auto in = inView(x, c.in, c.shape, *out, "input");
   if (!in)
     return in.takeError();
+  bool intOut = !isFloatDType(c.out.dtype);
   forEach(c.shape, [&](uint32_t n, uint32_t ch, uint32_t h, uint32_t w) {
     double v = loadElement(in->at(n, ch, h, w), c.in.dtype);
     switch (c.mode) {
     case CastMode::Convert:
       break;
     case CastMode::Quantize:
-      // Scale in f32 like the reference quantizer, then round half to even.
+      // The quantize op's arithmetic (support/IntMath.h): f32 product,
+      // round half to even, zero point, saturation; NaN gives the zero
+      // point.
+      if (intOut) {
+        storeInt(out->at(n, ch, h, w), c.out.dtype,
+                 support::quantizeF32(float(v), float(c.scale), c.zp,
+                                      int64_t(dtypeMin(c.out.dtype)),
+                                      int64_t(dtypeMax(c.out.dtype))));
+        return;
+      }
       v = std::nearbyint(double(float(v) * float(c.scale))) + c.zp;
       break;
     case CastMode::Dequantize:

@@ -39,6 +39,33 @@ Value *Builder::input(const std::string &name, Tensor data) {
   return input(name, std::move(s));
 }
 
+Value *Builder::qinput(const std::string &name, Shape s, DType t, float scale) {
+  TensorType ty(t, std::move(s));
+  ty.quant = QuantParams{{scale}, {0}, -1};
+  return g.addInput(name, std::move(ty));
+}
+
+Tensor Builder::randomInts(Shape s, DType t) {
+  switch (t) {
+  case DType::U8:
+    return randomInts(std::move(s), t, 0, 255);
+  case DType::I16:
+    return randomInts(std::move(s), t, -32768, 32767);
+  case DType::I32:
+    return randomInts(std::move(s), t, -(1 << 20), (1 << 20) - 1);
+  default:
+    return randomInts(std::move(s), t, -128, 127);
+  }
+}
+
+Tensor Builder::randomInts(Shape s, DType t, int64_t lo, int64_t hi) {
+  std::uniform_int_distribution<int64_t> d(lo, hi);
+  std::vector<int64_t> v(size_t(s.numElements()));
+  for (int64_t &x : v)
+    x = d(rng);
+  return Tensor::fromInts(t, std::move(s), v);
+}
+
 Value *Builder::constant(Tensor t) {
   return g.createConstant("c" + std::to_string(counter++), std::move(t))
       ->output(0);
@@ -61,9 +88,24 @@ Node *Builder::node(OpKind k, std::vector<Value *> ins,
   return n;
 }
 
+static bmodel::DType runtimeDType(DType t) {
+  switch (t) {
+  case DType::I8:
+    return bmodel::DType::I8;
+  case DType::U8:
+    return bmodel::DType::U8;
+  case DType::I16:
+    return bmodel::DType::I16;
+  case DType::I32:
+    return bmodel::DType::I32;
+  default:
+    return bmodel::DType::F32;
+  }
+}
+
 static runtime::Tensor toRuntime(const Tensor &t) {
   runtime::Tensor r;
-  r.dtype = bmodel::DType::F32;
+  r.dtype = runtimeDType(t.dtype());
   for (int64_t d : t.shape().dims())
     r.shape.push_back(uint64_t(d));
   r.data.assign(t.raw(), t.raw() + t.byteSize());
@@ -111,6 +153,8 @@ RunFigures backendtest::compileRunCompare(Builder &b,
     auto range = b.inputRange.find(v->name());
     if (fixed != b.inputData.end())
       ins.push_back(fixed->second);
+    else if (v->dtype() != DType::F32)
+      ins.push_back(b.randomInts(v->shape(), v->dtype()));
     else if (range != b.inputRange.end())
       ins.push_back(b.random(v->shape(), range->second.first,
                              range->second.second));
@@ -130,6 +174,16 @@ RunFigures backendtest::compileRunCompare(Builder &b,
     const Tensor &r = (*ref)[o];
     const runtime::Tensor &got = res->outputs[o];
     REQUIRE(got.data.size() == r.byteSize());
+    size_t eb = dtypeSize(r.dtype());
+    for (int64_t i = 0; i < r.numElements(); ++i)
+      if (std::memcmp(got.data.data() + size_t(i) * eb,
+                      r.raw() + size_t(i) * eb, eb) != 0)
+        ++f.mismatches;
+    if (r.dtype() != DType::F32) {
+      if (f.mismatches)
+        f.maxRelErr = INFINITY;
+      continue;
+    }
     std::vector<float> a(size_t(r.numElements()));
     std::memcpy(a.data(), got.data.data(), got.data.size());
     double maxAbs = 0;
@@ -155,5 +209,15 @@ void backendtest::checkBothTargets(Builder &b, double tol,
     RunFigures f = compileRunCompare(b, *t, opts);
     INFO("target " << t->name.str() << " max relative error " << f.maxRelErr);
     CHECK(f.maxRelErr <= tol);
+  }
+}
+
+void backendtest::checkBothTargetsExact(Builder &b,
+                                        const backend::BackendOptions &opts) {
+  for (const isa::TargetInfo *t : isa::allTargets()) {
+    RunFigures f = compileRunCompare(b, *t, opts);
+    INFO("target " << t->name.str() << ": " << f.mismatches
+                   << " output elements differ from the reference");
+    CHECK(f.mismatches == 0);
   }
 }

@@ -32,6 +32,12 @@ struct Builder {
   Value *input(const std::string &name, Shape s, float lo, float hi);
   /// An input that always gets `data` (e.g. rounding ties, exact zeros).
   Value *input(const std::string &name, Tensor data);
+  /// A quantized input (i8/u8/i32) with a per-tensor scale; its random data
+  /// covers the whole range of the type (i32: [-2^20, 2^20)).
+  Value *qinput(const std::string &name, Shape s, DType t, float scale = 0.05f);
+  /// Random integers of type t (uniform over the range, or [lo, hi]).
+  Tensor randomInts(Shape s, DType t);
+  Tensor randomInts(Shape s, DType t, int64_t lo, int64_t hi);
   Value *constant(Tensor t);
   Value *constant(Shape s, float lo = -1.0f, float hi = 1.0f) {
     return constant(random(std::move(s), lo, hi));
@@ -50,6 +56,9 @@ struct Builder {
 /// Figures of one run.
 struct RunFigures {
   double maxRelErr = 0;
+  /// Output elements whose bytes differ from the reference (integer
+  /// outputs count into maxRelErr as infinite error too).
+  uint64_t mismatches = 0;
   double latencyUs = 0;
   double simWallUs = 0;
   uint64_t cycles = 0;
@@ -69,6 +78,10 @@ RunFigures compileRunCompare(Builder &b, const isa::TargetInfo &target,
 /// The same on both targets; every output within `tol` (relative).
 void checkBothTargets(Builder &b, double tol = 1e-4,
                       const backend::BackendOptions &opts = {});
+/// The same on both targets; every output bit for bit equal to the
+/// reference (the INT8 path, and f32 results of dequantize).
+void checkBothTargetsExact(Builder &b,
+                           const backend::BackendOptions &opts = {});
 
 } // namespace backendtest
 } // namespace onntc

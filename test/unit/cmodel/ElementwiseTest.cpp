@@ -2,6 +2,8 @@
 //--------------------===//
 #include "TestUtil.h"
 
+#include "support/IntMath.h"
+
 using namespace testutil;
 
 namespace {
@@ -463,4 +465,37 @@ TEST_CASE("copy, fill, cast, requant and lookup table",
   auto lv = get(m, 0x7400, ls, DType::F32, LocalLayout::AlignEU);
   for (size_t i = 0; i < idxs.size(); ++i)
     CHECK(lv[i] == idxs[i] * 0.5 - 3);
+}
+
+TEST_CASE("quantize cast: the quantize op's arithmetic (NaN, infinities, "
+          "saturation, ties, u8)",
+          "[cmodel][cast][int8]") {
+  const TargetInfo &t = getBM1684Target();
+  CModel m(t);
+  std::vector<double> x = {NAN,  INFINITY, -INFINITY, 1e30,  -1e30,
+                           0.25, 0.75,     -0.25,     -0.75, 2.5,
+                           6.35, -6.4,     1.0 / 3,   0};
+  Shape4 s{1, 2, 1, uint32_t(x.size() / 2)};
+  put(m, 0, s, DType::F32, LocalLayout::AlignEU, x);
+  for (DType to : {DType::I8, DType::U8}) {
+    int32_t zp = to == DType::U8 ? 128 : -3;
+    float mul = 20.0f;
+    CastCmd q;
+    q.shape = s;
+    q.in = operand(t, 0, s, DType::F32);
+    q.out = operand(t, 0x2000, s, to);
+    q.mode = CastMode::Quantize;
+    q.scale = mul;
+    q.zp = zp;
+    requireOk(m.execute(bdc(q)));
+    auto got = get(m, 0x2000, s, to, LocalLayout::AlignEU);
+    int64_t lo = to == DType::U8 ? 0 : -128, hi = to == DType::U8 ? 255 : 127;
+    for (size_t i = 0; i < x.size(); ++i) {
+      INFO("x = " << x[i] << " to " << dtypeName(to).str());
+      CHECK(got[i] ==
+            double(onntc::support::quantizeF32(float(x[i]), mul, zp, lo, hi)));
+    }
+    // NaN quantizes to the zero point.
+    CHECK(got[0] == zp);
+  }
 }
