@@ -28,6 +28,7 @@ const LoweringTable &allRows() {
     registerNnNormRows(t);
     registerElementwiseRows(t);
     registerDataRows(t);
+    registerDeconvRows(t);
     return t;
   }();
   return rows;
