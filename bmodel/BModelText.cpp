@@ -180,6 +180,9 @@ std::string formatInfo(const BModel &model) {
         os << tensorStr(t, false, dynDims);
       for (const TensorInfo &t : st.outputs)
         os << tensorStr(t, true, false);
+      // Not in the SDK's --info: only printed when the stage has one.
+      if (st.netProfile)
+        os << "net profile: " << st.netProfile->size << " bytes\n";
     }
   }
   for (const auto &c : cascades) {

@@ -311,6 +311,10 @@ llvm::Expected<FrontendOptions> makeFrontendOptions(const SdkFlagValues &f) {
   if (!cmp)
     return makeError("--cmp: " + llvm::toString(cmp.takeError()));
   o.cmp = *cmp;
+  auto prof = parseBool(f.enableProfile);
+  if (!prof)
+    return makeError("--enable_profile: " + llvm::toString(prof.takeError()));
+  o.enableProfile = *prof;
   if (llvm::StringRef(f.mode).equals_insensitive("compile"))
     o.mode = CompileMode::Compile;
   else if (llvm::StringRef(f.mode).equals_insensitive("GenUmodel"))

@@ -62,6 +62,8 @@ struct FrontendOptions {
   int opt = 1;
   bool dyn = false;
   bool cmp = true;
+  /// --enable_profile: store a per-layer profile in the bmodel's net_profile.
+  bool enableProfile = false;
   std::vector<InputDesc> descs;
   int logLevel = 0;
   /// `--test_input`: a .npy (one input) or .npz (inputs by name or order).
@@ -79,7 +81,7 @@ struct SdkFlagValues {
   std::string outdir = "compilation";
   std::string target = "BM1684";
   int opt = 1;
-  std::string dyn = "false", cmp = "true";
+  std::string dyn = "false", cmp = "true", enableProfile = "false";
   std::string mode = "compile";
   std::string descs;
   int logLevel = 0;

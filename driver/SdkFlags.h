@@ -38,6 +38,9 @@ void addSdkFlags(App &app, SdkFlagValues &f, bool withWeight) {
   app.add_option(
       "--cmp", f.cmp,
       "check the optimised graph against the imported one (default true)");
+  app.add_option("--enable_profile", f.enableProfile,
+                 "record profile info into the bmodel: per-layer command "
+                 "counts and estimated cycles in net_profile (default false)");
   app.add_option("--mode", f.mode,
                  "compile (default): a bmodel; GenUmodel: the FP32 umodel and "
                  "test prototxt that INT8 calibration starts from");

@@ -94,6 +94,7 @@ llvm::Expected<LoweredNet> lowerStage(const Graph &g,
                                       const FrontendOptions &opts) {
   backend::BackendOptions bopts;
   bopts.netName = opts.netName;
+  bopts.enableProfile = opts.enableProfile;
   auto compiled = backend::compileToBModel(g, *opts.target, bopts);
   if (!compiled)
     return compiled.takeError();

@@ -1,6 +1,7 @@
 //===- Backend.cpp - the compile driver: check, plan, lower, emit ---------===//
 
 #include "backend/core/Backend.h"
+#include "backend/core/NetProfile.h"
 #include "backend/core/OpHooks.h"
 #include "backend/core/Pipeline.h"
 
@@ -218,26 +219,12 @@ backend::compileToBModel(const Graph &g, const isa::TargetInfo &target,
   out.stats.cmdGroups = uint32_t(sub.cmdGroups.size());
   stage.subnets.push_back(std::move(sub));
 
-  // Net profile: the cost model's estimate per layer (tag), engines not
-  // overlapped.
-  std::string prof;
-  llvm::raw_string_ostream ps(prof);
-  ps << "# onntc net profile: tag layer op estimated_cycles (" << target.name
-     << ", " << target.clockMHz << " MHz)\n";
-  uint32_t tag = 0;
-  const auto &tc = ctx.stream().tagCycles();
-  for (const auto &np : g.nodes()) {
-    ++tag;
-    if (np->kind() == OpKind::Constant)
-      continue;
-    uint64_t c = tag < tc.size() ? tc[tag] : 0;
-    ps << tag << " " << (np->loc().node.empty() ? np->name() : np->loc().node)
-       << " " << np->info().name << " " << c << "\n";
+  // --enable_profile: per-layer counts and estimated cycles (NetProfile.h).
+  if (opts.enableProfile) {
+    std::string prof = buildNetProfile(g, *plan, target, ctx.stream().groups());
+    stage.netProfile = out.writer.addBlob(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>(prof.data()), prof.size()));
   }
-  ps << "total " << ctx.stream().serialCycles() << "\n";
-  ps.flush();
-  stage.netProfile = out.writer.addBlob(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(prof.data()), prof.size()));
 
   bmodel::NetInfo net;
   net.name = opts.netName;

@@ -32,6 +32,9 @@ struct BackendOptions {
   /// Commands per engine after which a new CmdGroup is started (at most
   /// isa::kMaxCmdId). Tests lower it to exercise group splitting.
   uint32_t maxCmdsPerGroup = 1u << 19;
+  /// --enable_profile: store the per-layer profile (NetProfile.h) in the
+  /// net's net_profile binary; none otherwise.
+  bool enableProfile = false;
 };
 
 /// Figures about one compile, for logs and reports.

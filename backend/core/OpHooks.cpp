@@ -29,6 +29,7 @@ const LoweringTable &allRows() {
     registerElementwiseRows(t);
     registerDataRows(t);
     registerQuantRows(t);
+    registerDeconvRows(t);
     return t;
   }();
   return rows;

@@ -2,7 +2,7 @@
 //
 // Internal to onntc_backend. Every op the backend lowers has one row of
 // hooks, registered by its family file (LowerNn.cpp, LowerNnNorm.cpp,
-// LowerElementwise.cpp, LowerData.cpp) into a table indexed by op, as the IR's OpHooks are.
+// LowerElementwise.cpp, LowerData.cpp, LowerDeconv.cpp) into a table indexed by op, as the IR's OpHooks are.
 //
 // A row is of one of two kinds:
 //  - local: the op computes on local memory. Its `local` hook describes a
@@ -111,6 +111,7 @@ void registerElementwiseRows(LoweringTable &t);
 void registerNnNormRows(LoweringTable &t);
 void registerDataRows(LoweringTable &t);
 void registerQuantRows(LoweringTable &t);
+void registerDeconvRows(LoweringTable &t);
 
 } // namespace backend
 } // namespace onntc

@@ -26,9 +26,7 @@ NPM_DIR="${ONNTC_NPM_DIR:-$ROOT/build-deps/npm}"
 MODELS=(ulfd-rfb320 mtcnn-det1 mtcnn-det2 mtcnn-det3 mtcnn-det4 lenet-mnist cifar10-quick retinaface-mnet25)
 TARGETS=(BM1684 BM1684X)
 # Known bmodel failures: name -> reason. Reference outputs are still checked.
-declare -A KNOWN=(
-  [retinaface-mnet25]="backend has no ConvTranspose lowering (Deconvolution upsampling layers)"
-)
+declare -A KNOWN=()
 
 usage() { echo "usage: $0 <build-dir> [--only a,b] [--targets T,T] [--keep]" >&2; exit 2; }
 [ $# -ge 1 ] || usage

@@ -133,7 +133,7 @@ TEST_CASE("static bmodel: one net, one stage, one TPU subnet, no IR",
     CHECK(!s.subnets[0].isDynamic);
     CHECK(s.subnets[0].irLen == 0);
     CHECK(!s.subnets[0].cmdGroups.empty());
-    CHECK(s.netProfile);
+    CHECK(!s.netProfile); // only with BackendOptions::enableProfile
     REQUIRE(s.coeff);
     CHECK(s.coeff->address == t->coeffStartAddr);
     CHECK(s.coeff->locations.size() == 2); // conv weight and bias
