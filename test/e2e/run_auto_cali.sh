@@ -18,7 +18,6 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 FIXTURES="${ONNTC_FIXTURES:-$ROOT/../shared/fixtures}"
-KNOWN_FULL="backend has no INT8 lowering yet (branch int8be): the full compile stops in lowerStage"
 
 usage() { echo "usage: $0 <build-dir> [--cali N] [--test N] [--keep]" >&2; exit 2; }
 [ $# -ge 1 ] || usage
@@ -57,14 +56,9 @@ if "$BIN/auto_cali" "${args[@]}" --outdir "$WORK/full" > "$WORK/full.txt" 2> "$W
   if [ -x "$BIN/bmrt_test" ]; then
     if "$BIN/bmrt_test" --context_dir "$WORK/full" > "$WORK/bmrt.txt" 2>&1; then ok "bmrt_test on the cmodel"; else bad "bmrt_test on the cmodel (see $WORK/bmrt.txt)"; fi
   fi
-  bad "KNOWN entry is stale: the full compile works now; remove KNOWN_FULL from $0"
   REPORT="$WORK/full.txt" OUT="$WORK/full"
 else
-  if grep -q "no backend lowering" "$WORK/full.err" && [ ! -e "$WORK/full" ]; then
-    ok "full flow: known failure ($KNOWN_FULL), nothing written"
-  else
-    bad "full flow failed: $(grep 'auto_cali: error' "$WORK/full.err" | head -c 400)"
-  fi
+  bad "full flow failed: $(grep 'auto_cali: error' "$WORK/full.err" | head -c 400)"
   "$BIN/auto_cali" "${args[@]}" --outdir "$WORK/q" --convert_bmodel_cmd_opt '--emit=quantized-ir' \
     > "$WORK/q.txt" 2> "$WORK/q.err" || { bad "auto_cali --emit=quantized-ir: $(tail -3 "$WORK/q.err")"; }
   REPORT="$WORK/q.txt" OUT="$WORK/q"
