@@ -210,6 +210,40 @@ private:
     return u;
   }
 
+  /// Where a conv / gemm / add writes its requantized result: the output
+  /// of a Relu folded into it (and that Relu), else its own output, with
+  /// the calibrated scale. None when that value has no calibration entry.
+  struct RequantTarget {
+    Value *out = nullptr;
+    float scale = 0;
+    Node *relu = nullptr;
+  };
+  std::optional<RequantTarget> requantTarget(Node &n) {
+    RequantTarget t;
+    t.relu = foldableRelu(n, t.scale);
+    if (t.relu) {
+      t.out = t.relu->output();
+      return t;
+    }
+    const ActivationQuant *a = act(n.output());
+    if (!a)
+      return std::nullopt;
+    t.out = n.output();
+    t.scale = a->scale;
+    return t;
+  }
+  llvm::Error missingOutput(Node &n) {
+    return nodeError(n, "no calibration entry for its output '" +
+                            n.output()->name() + "'");
+  }
+  /// Records the quantized node made for `t`, and the Relu it folded.
+  bool defineTarget(const RequantTarget &t, Node *qn) {
+    if (t.relu)
+      fused_.insert(t.relu);
+    defineQ(t.out, qn->output());
+    return true;
+  }
+
   /// Records that `orig`'s INT8 form is `q`.
   void defineQ(Value *orig, Value *q) {
     q_[orig] = q;
@@ -277,15 +311,12 @@ llvm::Expected<bool> NetQuantizer::quantizeConv(Node &n) {
   auto qx = getQ(x, &n, n);
   if (!qx)
     return qx.takeError();
-  float outScale = 0;
-  Value *out = n.output();
-  Node *relu = foldableRelu(n, outScale);
-  if (relu)
-    out = relu->output();
-  else if (const ActivationQuant *a = act(out))
-    outScale = a->scale;
-  else
-    return nodeError(n, "no calibration entry for its output '" + out->name() + "'");
+  auto tgt = requantTarget(n);
+  if (!tgt)
+    return missingOutput(n);
+  Value *out = tgt->out;
+  float outScale = tgt->scale;
+  Node *relu = tgt->relu;
   int64_t oc = w->shape()[0];
   Int8Weight qw = weightOf(u_, w, 0, u_.perChannel);
   float inScale = scaleOf(*qx);
@@ -305,10 +336,7 @@ llvm::Expected<bool> NetQuantizer::quantizeConv(Node &n) {
                  symmetric(outScale));
   if (!qn)
     return qn.takeError();
-  if (relu)
-    fused_.insert(relu);
-  defineQ(out, (*qn)->output());
-  return true;
+  return defineTarget(*tgt, *qn);
 }
 
 llvm::Expected<bool> NetQuantizer::quantizeGemm(Node &n) {
@@ -330,15 +358,12 @@ llvm::Expected<bool> NetQuantizer::quantizeGemm(Node &n) {
   auto qa = getQ(a, &n, n);
   if (!qa)
     return qa.takeError();
-  float outScale = 0;
-  Value *out = n.output();
-  Node *relu = foldableRelu(n, outScale);
-  if (relu)
-    out = relu->output();
-  else if (const ActivationQuant *aq = act(out))
-    outScale = aq->scale;
-  else
-    return nodeError(n, "no calibration entry for its output '" + out->name() + "'");
+  auto tgt = requantTarget(n);
+  if (!tgt)
+    return missingOutput(n);
+  Value *out = tgt->out;
+  float outScale = tgt->scale;
+  Node *relu = tgt->relu;
   Int8Weight qw = weightOf(u_, w, transB ? 0 : 1, u_.perChannel);
   float inScale = scaleOf(*qa);
   std::vector<int64_t> mult, shift;
@@ -357,25 +382,19 @@ llvm::Expected<bool> NetQuantizer::quantizeGemm(Node &n) {
                  symmetric(outScale));
   if (!qn)
     return qn.takeError();
-  if (relu)
-    fused_.insert(relu);
-  defineQ(out, (*qn)->output());
-  return true;
+  return defineTarget(*tgt, *qn);
 }
 
 llvm::Expected<bool> NetQuantizer::quantizeAdd(Node &n) {
   Value *a = n.input(0), *b = n.input(1);
   if (a->constantValue() || b->constantValue() || !act(a) || !act(b))
     return false;
-  float outScale = 0;
-  Value *out = n.output();
-  Node *relu = foldableRelu(n, outScale);
-  if (relu)
-    out = relu->output();
-  else if (const ActivationQuant *aq = act(out))
-    outScale = aq->scale;
-  else
+  auto tgt = requantTarget(n);
+  if (!tgt)
     return false;
+  Value *out = tgt->out;
+  float outScale = tgt->scale;
+  Node *relu = tgt->relu;
   auto qa = getQ(a, &n, n);
   if (!qa)
     return qa.takeError();
@@ -397,10 +416,7 @@ llvm::Expected<bool> NetQuantizer::quantizeAdd(Node &n) {
                  symmetric(outScale));
   if (!qn)
     return qn.takeError();
-  if (relu)
-    fused_.insert(relu);
-  defineQ(out, (*qn)->output());
-  return true;
+  return defineTarget(*tgt, *qn);
 }
 
 llvm::Expected<bool> NetQuantizer::quantizeAvgPool(Node &n) {
